@@ -1,0 +1,56 @@
+import { fileURLToPath } from "node:url";
+import { isDecimalString } from "@tradeboard/core";
+import { z } from "zod";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    API_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+    API_HOST: z.string().min(1).default("127.0.0.1"),
+    AUTH_SECRET: z
+      .string({ error: "is required (npm run dev at the repository root creates one for development)" })
+      .min(32, "must be at least 32 characters"),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
+    DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
+    WEB_ORIGIN: z.url().default("http://localhost:3000"),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url())),
+    INITIAL_BALANCE: z
+      .string()
+      .default("100000")
+      .refine(isDecimalString, "must be a decimal string such as 100000 or 2500.50"),
+    SEED_DEMO: boolean.optional(),
+    LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    TRUST_PROXY: z.string().default("loopback"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_PRETTY: boolean.optional(),
+  })
+  .transform((env) => ({
+    ...env,
+    SEED_DEMO: env.SEED_DEMO ?? env.NODE_ENV !== "production",
+    LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === "development",
+  }));
+
+export type ApiConfig = z.infer<typeof schema>;
+
+/** Parses the environment once; a bad value stops the start with the variable's name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new Error(`Invalid api configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import { openDatabase } from "@tradeboard/db";
+import { loadConfig } from "./env.ts";
+import { buildServer } from "./server.ts";
+import { DEMO_ACCOUNT, seedDemoAccount } from "./services/users.ts";
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+
+const logger = {
+  level: config.LOG_LEVEL,
+  redact: ["req.headers.cookie", "req.headers.authorization", "req.headers['x-tradeboard-service-key']"],
+  ...(config.LOG_PRETTY
+    ? {
+        transport: {
+          target: "pino-pretty",
+          options: { translateTime: "HH:MM:ss", ignore: "pid,hostname", singleLine: true },
+        },
+      }
+    : {}),
+};
+
+const database = await openDatabase(
+  config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, "pglite") },
+);
+await database.migrate();
+
+const app = await buildServer({ database, config }, { logger });
+const where =
+  database.driver === "postgres" ? "Postgres (DATABASE_URL)" : `PGlite in ${join(config.DATA_DIR, "pglite")}`;
+app.log.info(`database: ${where}, migrations applied`);
+
+if (config.SEED_DEMO) {
+  const seeded = await seedDemoAccount({ db: database.db, initialBalance: config.INITIAL_BALANCE });
+  app.log.info(
+    `demo admin ${seeded === "created" ? "created" : "ready"}: email ${DEMO_ACCOUNT.email}  password ${DEMO_ACCOUNT.password}`,
+  );
+}
+
+await app.listen({ port: config.API_PORT, host: config.API_HOST });
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info(`${signal}: shutting down`);
+  await app.close();
+  await database.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

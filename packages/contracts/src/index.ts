@@ -1,0 +1,5 @@
+export * from "./balances.ts";
+export * from "./decimal.ts";
+export * from "./errors.ts";
+export * from "./health.ts";
+export * from "./users.ts";

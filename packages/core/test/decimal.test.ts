@@ -1,0 +1,70 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Decimal, isDecimalString, normalizeDecimalString, toDecimal, toDecimalString } from "../src/index.ts";
+
+describe("decimal strings", () => {
+  it.each(["0", "1", "64123.50", "0.000000000000000001", "100000", "123456789012345678901234567890"])(
+    "accepts %s",
+    (value) => expect(isDecimalString(value)).toBe(true),
+  );
+
+  it.each([
+    "",
+    " 1",
+    "1 ",
+    "-1",
+    "+1",
+    "1e5",
+    "01",
+    ".5",
+    "5.",
+    "1.0000000000000000001",
+    "NaN",
+    "Infinity",
+    "0x10",
+    "1,5",
+  ])("refuses %j", (value) => expect(isDecimalString(value)).toBe(false));
+
+  it("adds without the float error", () => {
+    // 0.1 + 0.2 is 0.30000000000000004 in floats; exactly 0.3 here
+    expect(toDecimal("0.1").plus(toDecimal("0.2")).toFixed()).toBe("0.3");
+  });
+
+  it("rounds half to even at the last cent", () => {
+    expect(toDecimalString(new Decimal("0.125"), 2)).toBe("0.12");
+    expect(toDecimalString(new Decimal("0.135"), 2)).toBe("0.14");
+    expect(toDecimalString(new Decimal("100000"), 2)).toBe("100000.00");
+  });
+
+  it("never prints exponent notation", () => {
+    expect(toDecimalString(new Decimal("0.00000001"), 8)).toBe("0.00000001");
+    expect(toDecimalString(new Decimal("1e21"), 2)).toBe("1000000000000000000000.00");
+  });
+
+  it("normalizes database NUMERIC output", () => {
+    expect(normalizeDecimalString("100000.000000000000000000")).toBe("100000");
+    expect(normalizeDecimalString("0.500000000000000000")).toBe("0.5");
+  });
+
+  it("round-trips any cent amount exactly", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 20n }), (cents) => {
+        const text = `${cents / 100n}.${(cents % 100n).toString().padStart(2, "0")}`;
+        expect(toDecimalString(toDecimal(text), 2)).toBe(text);
+      }),
+    );
+  });
+
+  it("sums of cents are exact and order independent", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 0n, max: 10n ** 12n }), { maxLength: 50 }), (parts) => {
+        const asText = parts.map((c) => `${c / 100n}.${(c % 100n).toString().padStart(2, "0")}`);
+        const forward = asText.reduce((sum, p) => sum.plus(toDecimal(p)), new Decimal(0));
+        const backward = [...asText].reverse().reduce((sum, p) => sum.plus(toDecimal(p)), new Decimal(0));
+        const expected = parts.reduce((a, b) => a + b, 0n);
+        expect(forward.equals(backward)).toBe(true);
+        expect(forward.times(100).toFixed()).toBe(expected.toString());
+      }),
+    );
+  });
+});

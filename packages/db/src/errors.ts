@@ -1,0 +1,13 @@
+/** True when a database error is a unique-constraint violation (SQLSTATE 23505), on either driver. */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === "23505";
+}
+
+function sqlState(error: unknown): string | undefined {
+  // Drizzle wraps driver errors; the SQLSTATE sits on the error or on its cause.
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

@@ -1,0 +1,5 @@
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./queries/balances.ts";
+export * from "./queries/users.ts";
+export * from "./schema.ts";

@@ -1,0 +1,35 @@
+import { count, desc, eq } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { type UserRow, users } from "../schema.ts";
+
+export async function insertUser(
+  db: Db,
+  params: { email: string; name: string; passwordHash: string | null; role?: UserRow["role"] },
+): Promise<UserRow> {
+  const [row] = await db.insert(users).values(params).returning();
+  if (!row) throw new Error("insert into users returned no row");
+  return row;
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
+  const [row] = await db.select().from(users).where(eq(users.email, email));
+  return row ?? null;
+}
+
+/** Newest first; ties broken by id so pages never overlap. */
+export async function listUsers(db: Db, params: { limit: number; offset: number }) {
+  const [rows, [total]] = await Promise.all([
+    db.select().from(users).orderBy(desc(users.createdAt), desc(users.id)).limit(params.limit).offset(params.offset),
+    db.select({ value: count() }).from(users),
+  ]);
+  return { rows, total: total?.value ?? 0 };
+}
+
+export async function setUserRole(db: Db, params: { id: string; role: UserRow["role"] }): Promise<void> {
+  await db.update(users).set({ role: params.role }).where(eq(users.id, params.id));
+}
