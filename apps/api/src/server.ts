@@ -1,6 +1,6 @@
 import cookie from "@fastify/cookie";
 import type { Database } from "@tradeboard/db";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { ApiConfig } from "./env.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
@@ -35,7 +35,7 @@ export async function buildServer(
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     // One readable line per request (below) instead of Fastify's two JSON ones.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.addHook("onResponse", async (request, reply) => {

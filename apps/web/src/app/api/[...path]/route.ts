@@ -1,0 +1,25 @@
+import { forwardToApi } from "@/lib/backend";
+
+/**
+ * Every /api/* path that is not Next's own (Auth.js lives at /api/auth/*, a more
+ * specific route that wins) is the api's: /api/users, /api/authenticate, ...
+ */
+export const dynamic = "force-dynamic";
+
+function clientIp(request: Request): string | undefined {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
+}
+
+async function handle(request: Request): Promise<Response> {
+  return forwardToApi(request, clientIp(request));
+}
+
+export {
+  handle as DELETE,
+  handle as GET,
+  handle as HEAD,
+  handle as OPTIONS,
+  handle as PATCH,
+  handle as POST,
+  handle as PUT,
+};

@@ -1,0 +1,58 @@
+import Link from "next/link";
+import type { Session } from "next-auth";
+import { SignOutButton } from "./auth/sign-out-button";
+import { ThemeSwitch } from "./theme-switch";
+
+export function Header({ session }: { session: Session | null }) {
+  const user = session?.user;
+  return (
+    <header className="border-b border-zinc-200 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
+      <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+        <Link href={user ? "/dashboard" : "/"} className="flex items-center gap-2 font-semibold tracking-tight">
+          <span
+            aria-hidden="true"
+            className="grid size-7 place-items-center rounded-md bg-emerald-500 text-sm text-white"
+          >
+            ▲
+          </span>
+          Tradeboard
+        </Link>
+        {user && (
+          <nav className="flex gap-4 text-sm text-zinc-600 dark:text-zinc-400">
+            <Link href="/dashboard" className="hover:text-zinc-900 dark:hover:text-white">
+              Dashboard
+            </Link>
+            {user.role === "admin" && (
+              <Link href="/admin/users" className="hover:text-zinc-900 dark:hover:text-white">
+                Users
+              </Link>
+            )}
+          </nav>
+        )}
+        <div className="ml-auto flex items-center gap-3">
+          <ThemeSwitch />
+          {user ? (
+            <>
+              <span className="hidden text-sm text-zinc-600 sm:inline dark:text-zinc-400" data-testid="header-user">
+                {user.name}
+              </span>
+              <SignOutButton />
+            </>
+          ) : (
+            <>
+              <Link href="/login" className="text-sm font-medium hover:underline">
+                Sign in
+              </Link>
+              <Link
+                href="/register"
+                className="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-500"
+              >
+                Sign up
+              </Link>
+            </>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}

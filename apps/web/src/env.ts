@@ -1,0 +1,45 @@
+import "server-only";
+import { z } from "zod";
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    /** Where the web server forwards /api/* (all but /api/auth/*) and calls internal endpoints. */
+    API_URL: z.url().default("http://127.0.0.1:3001"),
+    /** How long a forwarded request may take before the user is told the backend is unavailable. */
+    API_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    AUTH_SECRET: z
+      .string({ error: "is required (npm run dev at the repository root creates one for development)" })
+      .min(32, "must be at least 32 characters"),
+    /** The public URL of the web app; Auth.js reads it too. Required in production. */
+    AUTH_URL: z.url().optional(),
+    AUTH_TRUST_HOST: z.enum(["true", "false", "1", "0"]).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.AUTH_URL && !env.AUTH_TRUST_HOST) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_URL"],
+        message: "is required in production (the public URL of the web app, e.g. https://tradeboard.example)",
+      });
+    }
+  });
+
+export type WebConfig = z.infer<typeof schema>;
+
+let cached: WebConfig | undefined;
+
+/**
+ * Parsed once, on first use (not at import, so `next build` needs no secrets);
+ * instrumentation.ts calls it at server start so a bad value stops the start.
+ */
+export function serverEnv(): WebConfig {
+  if (cached) return cached;
+  const result = schema.safeParse(process.env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid web configuration:\n${lines.join("\n")}`);
+  }
+  cached = result.data;
+  return cached;
+}

@@ -1,0 +1,13 @@
+/**
+ * Groups the integer part of a decimal string with thousands separators without
+ * ever turning it into a float: "100000.00" → "100,000.00".
+ */
+export function groupDigits(decimal: string): string {
+  const [whole = "0", fraction] = decimal.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+export function formatMoney(decimal: string, asset: string): string {
+  return asset === "USD" ? `$${groupDigits(decimal)}` : `${groupDigits(decimal)} ${asset}`;
+}

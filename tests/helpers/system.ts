@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface RunningSystem {
+  webUrl: string;
+  apiUrl: string;
+  authSecret: string;
+  /** Stops the api only (to see what users get when the backend is down). */
+  stopApi(): Promise<void>;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`process exited (${child.exitCode}) before ${url} answered:\n${output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the real system as production runs it: the api (tsx) on an embedded
+ * PGlite in a temporary folder, and the built web app (`next start`). Needs
+ * `npm run build` first.
+ */
+export async function startSystem(extraApiEnv: Record<string, string> = {}): Promise<RunningSystem> {
+  if (!existsSync(join(repoRoot, "apps/web/.next/BUILD_ID"))) {
+    throw new Error("The web app is not built: run `npm run build` (npm run test:e2e does) first.");
+  }
+  const [webPort, apiPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), "tradeboard-e2e-"));
+  const authSecret = randomBytes(32).toString("base64url");
+  const webUrl = `http://localhost:${webPort}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  let output = "";
+  const common = { ...process.env, AUTH_SECRET: authSecret, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  // The embedded default: these tests exercise what `npm run dev` runs, on a database of their own.
+  delete common.DATABASE_URL;
+
+  const api = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: join(repoRoot, "apps/api"),
+    env: {
+      ...common,
+      API_PORT: String(apiPort),
+      DATA_DIR: dataDir,
+      WEB_ORIGIN: webUrl,
+      SEED_DEMO: "true",
+      LOG_LEVEL: "warn",
+      ...extraApiEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const web = spawn(
+    process.execPath,
+    [join(repoRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(webPort)],
+    {
+      cwd: join(repoRoot, "apps/web"),
+      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  for (const [name, child] of [
+    ["api", api],
+    ["web", web],
+  ] as const) {
+    child.stdout?.on("data", (chunk) => (output += `[${name}] ${chunk}`));
+    child.stderr?.on("data", (chunk) => (output += `[${name}] ${chunk}`));
+  }
+  const logs = () => output;
+  try {
+    await Promise.all([waitFor(`${apiUrl}/api/health`, api, logs), waitFor(`${webUrl}/api/auth/csrf`, web, logs)]);
+  } catch (error) {
+    await Promise.all([stopProcess(api), stopProcess(web)]);
+    throw error;
+  }
+  return {
+    webUrl,
+    apiUrl,
+    authSecret,
+    logs,
+    stopApi: () => stopProcess(api),
+    async stop() {
+      await Promise.all([stopProcess(api), stopProcess(web)]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
