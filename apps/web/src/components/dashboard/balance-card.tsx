@@ -15,7 +15,11 @@ export function BalanceCard() {
   return (
     <Card title="Paper balance">
       {isPending ? (
-        <div className="h-9 w-48 animate-pulse rounded bg-zinc-200 dark:bg-zinc-800" aria-label="Loading balance" />
+        <div
+          className="h-9 w-48 animate-pulse rounded bg-zinc-200 dark:bg-zinc-800"
+          role="status"
+          aria-label="Loading balance"
+        />
       ) : error ? (
         <p className="text-sm text-red-600 dark:text-red-400" role="alert">
           {error.message}
