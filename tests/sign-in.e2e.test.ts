@@ -12,7 +12,10 @@ describe("signing up and in, in Chromium", () => {
   const password = "analytical engine 1843";
 
   beforeAll(async () => {
-    [system, browser] = await Promise.all([startSystem({ LOGIN_MAX_FAILURES_PER_EMAIL: "3" }), launchChromium()]);
+    [system, browser] = await Promise.all([
+      startSystem({ apiEnv: { LOGIN_MAX_FAILURES_PER_EMAIL: "3" } }),
+      launchChromium(),
+    ]);
     page = await browser.newPage();
   });
   afterAll(async () => {

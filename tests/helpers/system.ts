@@ -61,7 +61,9 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * PGlite in a temporary folder, and the built web app (`next start`). Needs
  * `npm run build` first.
  */
-export async function startSystem(extraApiEnv: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startSystem(
+  options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string> } = {},
+): Promise<RunningSystem> {
   if (!existsSync(join(repoRoot, "apps/web/.next/BUILD_ID"))) {
     throw new Error("The web app is not built: run `npm run build` (npm run test:e2e does) first.");
   }
@@ -84,7 +86,7 @@ export async function startSystem(extraApiEnv: Record<string, string> = {}): Pro
       WEB_ORIGIN: webUrl,
       SEED_DEMO: "true",
       LOG_LEVEL: "warn",
-      ...extraApiEnv,
+      ...options.apiEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -93,7 +95,7 @@ export async function startSystem(extraApiEnv: Record<string, string> = {}): Pro
     [join(repoRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(webPort)],
     {
       cwd: join(repoRoot, "apps/web"),
-      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl },
+      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl, ...options.webEnv },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
