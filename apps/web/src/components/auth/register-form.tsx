@@ -60,7 +60,9 @@ export function RegisterForm() {
         minLength={10}
         error={fields.password}
       />
-      <p className="-mt-2 text-xs text-zinc-500">At least 10 characters. Long passphrases are welcome.</p>
+      {!fields.password && (
+        <p className="-mt-2 text-xs text-zinc-500">At least 10 characters. Long passphrases are welcome.</p>
+      )}
       <SubmitButton pending={pending}>{pending ? "Creating your account…" : "Create account"}</SubmitButton>
       <p className="text-center text-sm text-zinc-600 dark:text-zinc-400">
         Already have an account?{" "}
