@@ -3,6 +3,7 @@ import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { serverEnv } from "@/env";
 import { callInternal } from "@/lib/backend";
+import { clientIp } from "@/lib/client-ip";
 
 declare module "next-auth" {
   interface User {
@@ -22,10 +23,6 @@ class TooManyAttempts extends CredentialsSignin {
 }
 class BackendUnavailable extends CredentialsSignin {
   override code = "backend_unavailable";
-}
-
-function clientIp(request: Request): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
 }
 
 const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;

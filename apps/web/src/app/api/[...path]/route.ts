@@ -1,14 +1,11 @@
 import { forwardToApi } from "@/lib/backend";
+import { clientIp } from "@/lib/client-ip";
 
 /**
  * Every /api/* path that is not Next's own (Auth.js lives at /api/auth/*, a more
  * specific route that wins) is the api's: /api/users, /api/authenticate, ...
  */
 export const dynamic = "force-dynamic";
-
-function clientIp(request: Request): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
-}
 
 async function handle(request: Request): Promise<Response> {
   return forwardToApi(request, clientIp(request));
