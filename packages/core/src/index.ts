@@ -1,2 +1,3 @@
 export * from "./assets.ts";
 export * from "./decimal.ts";
+export * from "./intervals.ts";

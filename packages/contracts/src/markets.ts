@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+export const candleIntervals = ["1m", "5m", "15m", "1h", "4h", "1d"] as const;
+export const candleInterval = z.enum(candleIntervals, {
+  error: `interval must be one of ${candleIntervals.join(", ")}`,
+});
+export type CandleInterval = (typeof candleIntervals)[number];
+
+/** "BTC-USD": base and quote asset codes. */
+export const marketSymbol = z.string().regex(/^[A-Z0-9]{2,10}-[A-Z]{2,10}$/, "symbol must look like BTC-USD");
+
+export const market = z.object({
+  symbol: z.string(),
+  base: z.string(),
+  quote: z.string(),
+  /** Prices are multiples of this. */
+  tickSize: z.string(),
+  /** Quantities are multiples of this. */
+  lotSize: z.string(),
+  /** Smallest order value in the quote asset. */
+  minNotional: z.string(),
+});
+export type Market = z.infer<typeof market>;
+
+/** Live statistics of one market over the last 24 hours. Amounts are decimal strings. */
+export const ticker = z.object({
+  symbol: z.string(),
+  price: z.string(),
+  open24h: z.string(),
+  high24h: z.string(),
+  low24h: z.string(),
+  /** Traded quantity in the base asset. */
+  volume24h: z.string(),
+  change24h: z.string(),
+  /** Signed, two decimals: "-1.25". */
+  changePercent24h: z.string(),
+  /** Milliseconds since the epoch of the last tick. */
+  time: z.number().int(),
+});
+export type Ticker = z.infer<typeof ticker>;
+
+export const marketSummary = market.extend({ ticker });
+export type MarketSummary = z.infer<typeof marketSummary>;
+
+/** GET /api/markets */
+export const marketsResponse = z.object({ markets: z.array(marketSummary) });
+export type MarketsResponse = z.infer<typeof marketsResponse>;
+
+export const candle = z.object({
+  /** Open time, milliseconds since the epoch, aligned to the interval (UTC). */
+  time: z.number().int(),
+  open: z.string(),
+  high: z.string(),
+  low: z.string(),
+  close: z.string(),
+  volume: z.string(),
+});
+export type Candle = z.infer<typeof candle>;
+
+const epochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+
+/** GET /api/markets/:symbol/candles?interval=&from=&to=&limit= */
+export const candlesQuery = z
+  .strictObject({
+    interval: candleInterval.default("1m"),
+    /** Open times from (inclusive) and to (inclusive), ms since the epoch. */
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+    limit: z.coerce.number().int().min(1).max(1500).default(500),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+export type CandlesQuery = z.infer<typeof candlesQuery>;
+
+/** Oldest first; the last one may be the current, still open candle. */
+export const candlesResponse = z.object({
+  symbol: z.string(),
+  interval: candleInterval,
+  candles: z.array(candle),
+});
+export type CandlesResponse = z.infer<typeof candlesResponse>;
+
+export const marketParams = z.strictObject({ symbol: marketSymbol });
