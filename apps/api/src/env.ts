@@ -36,8 +36,19 @@ const schema = z
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     TRUST_PROXY: z.string().default("loopback"),
+    /** `manual` (prices set by tests) is refused unless NODE_ENV=test. */
+    MARKET_FEED: z.enum(["simulated", "replay", "manual"]).default("simulated"),
+    MARKET_SEED: z.string().min(1).default("tradeboard"),
+    MARKET_TICKS_PER_SECOND: z.coerce.number().min(0.1).max(100).default(4),
+    MARKET_BACKFILL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    REPLAY_FILE: z.string().min(1).default(`${repoRoot}apps/api/data/replay-sample.jsonl`),
+    REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_PRETTY: boolean.optional(),
+  })
+  .refine((env) => env.MARKET_FEED !== "manual" || env.NODE_ENV === "test", {
+    path: ["MARKET_FEED"],
+    message: "manual is only for test runs (NODE_ENV=test)",
   })
   .transform((env) => ({
     ...env,

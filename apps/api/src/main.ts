@@ -42,7 +42,10 @@ if (config.SEED_DEMO) {
   );
 }
 
+await app.markets.init();
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
+app.markets.start();
+app.log.info(`market feed: ${config.MARKET_FEED}, ${app.markets.list().length} markets, WebSocket at /ws`);
 
 let closing = false;
 async function shutdown(signal: string) {

@@ -1,15 +1,22 @@
 import cookie from "@fastify/cookie";
+import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
+import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
+import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
 import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { marketsRoutes } from "./routes/markets.ts";
+import { realtimeRoutes } from "./routes/realtime.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
+import { MarketService } from "./services/markets.ts";
 
 export type ServerConfig = Pick<
   ApiConfig,
@@ -21,11 +28,55 @@ export type ServerConfig = Pick<
   | "LOGIN_MAX_FAILURES_PER_IP"
   | "LOGIN_WINDOW_SECONDS"
   | "TRUST_PROXY"
->;
+> &
+  Partial<
+    Pick<
+      ApiConfig,
+      | "MARKET_FEED"
+      | "MARKET_SEED"
+      | "MARKET_TICKS_PER_SECOND"
+      | "MARKET_BACKFILL_DAYS"
+      | "REPLAY_FILE"
+      | "REALTIME_TOKEN_TTL_SECONDS"
+    >
+  >;
 
-/** Builds the api (plugins and routes) without listening: main.ts and the tests both use it. */
+declare module "fastify" {
+  interface FastifyInstance {
+    markets: MarketService;
+    hub: RealtimeHub;
+  }
+}
+
+function createFeed(config: ServerConfig, specs: readonly MarketSpec[]): MarketFeed {
+  // env.ts refuses "manual" outside NODE_ENV=test.
+  if (config.MARKET_FEED === "manual") return new ManualFeed();
+  if (config.MARKET_FEED === "replay" && config.REPLAY_FILE) {
+    return new ReplayFeed(config.REPLAY_FILE, new Set(specs.map((s) => s.symbol)));
+  }
+  return new SimulatedFeed(specs, {
+    seed: config.MARKET_SEED ?? "tradeboard",
+    ticksPerSecond: config.MARKET_TICKS_PER_SECOND ?? 4,
+  });
+}
+
+/**
+ * Builds the api (plugins, routes, market service, realtime hub) without
+ * listening or ticking: main.ts and the tests both use it. Call
+ * `app.markets.init()` before serving market data and `app.markets.start()` to
+ * make prices move.
+ */
 export async function buildServer(
-  deps: { database: Database; config: ServerConfig },
+  deps: {
+    database: Database;
+    config: ServerConfig;
+    feed?: MarketFeed;
+    specs?: readonly MarketSpec[];
+    now?: () => number;
+    hubOptions?: Partial<
+      Pick<HubOptions, "heartbeatMs" | "maxBufferedBytes" | "stuckTimeoutMs" | "maxInvalidMessages">
+    >;
+  },
   options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<FastifyInstance> {
   const { database, config } = deps;
@@ -37,14 +88,14 @@ export async function buildServer(
     // One readable line per request (below) instead of Fastify's two JSON ones.
     logController: new LogController({ disableRequestLogging: true }),
   });
-
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(`${request.method} ${request.url} → ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
   });
   useZodValidation(app);
   useErrorMapping(app);
   await app.register(cookie);
-  await useOriginGuard(app, [config.WEB_ORIGIN, ...config.CORS_ORIGINS]);
+  const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];
+  await useOriginGuard(app, allowedOrigins);
   useAuth(app, { db, authSecret: config.AUTH_SECRET });
 
   const throttle = new LoginThrottle({
@@ -52,9 +103,38 @@ export async function buildServer(
     perIp: config.LOGIN_MAX_FAILURES_PER_IP,
     windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
   });
+  const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
+  const specs = deps.specs ?? DEFAULT_MARKETS;
+  const markets: MarketService = new MarketService({
+    db,
+    specs,
+    feed: deps.feed ?? createFeed(config, specs),
+    seed: config.MARKET_SEED ?? "tradeboard",
+    backfillDays: config.MARKET_BACKFILL_DAYS ?? 7,
+    now: deps.now,
+    publisher: { publish: (channel, type, data) => hub.publish(channel, type, data) },
+    log: (message) => app.log.info(message),
+  });
+  const hub = new RealtimeHub({
+    allowedOrigins,
+    verifyToken: (token) => tokens.verify(token),
+    isKnownChannel: (channel) => markets.isKnownChannel(channel),
+    snapshot: (channel) => markets.snapshot(channel),
+    ...deps.hubOptions,
+  });
+  hub.attach(app.server);
+  app.decorate("markets", markets);
+  app.decorate("hub", hub);
+  // Before the HTTP server closes: it waits for every open socket, upgraded ones included.
+  app.addHook("preClose", async () => {
+    await markets.stop();
+    await hub.close();
+  });
 
   healthRoutes(app, { database });
   usersRoutes(app, { db, initialBalance: config.INITIAL_BALANCE, throttle });
   balancesRoutes(app, { db });
+  marketsRoutes(app, { markets });
+  realtimeRoutes(app, { tokens });
   return app;
 }

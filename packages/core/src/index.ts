@@ -1,3 +1,7 @@
 export * from "./assets.ts";
+export * from "./candles.ts";
 export * from "./decimal.ts";
 export * from "./intervals.ts";
+export * from "./markets.ts";
+export * from "./random.ts";
+export * from "./simulator.ts";

@@ -68,3 +68,22 @@ export const ledgerEntries = pgTable(
 export type UserRow = typeof users.$inferSelect;
 export type BalanceRow = typeof balances.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
+
+/** Closed candles of every interval, per market; the current candle lives in memory. */
+export const candles = pgTable(
+  "candles",
+  {
+    symbol: text("symbol").notNull(),
+    interval: text("interval").notNull(),
+    /** Open time, aligned to the interval (UTC). */
+    openTime: timestamp("open_time", { withTimezone: true, mode: "date" }).notNull(),
+    open: amount("open").notNull(),
+    high: amount("high").notNull(),
+    low: amount("low").notNull(),
+    close: amount("close").notNull(),
+    volume: amount("volume").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.interval, t.openTime] })],
+);
+
+export type CandleRow = typeof candles.$inferSelect;

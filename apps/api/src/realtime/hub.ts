@@ -1,0 +1,306 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { type ClientMessage, clientMessage, type ServerMessage, USER_CHANNEL } from "@tradeboard/contracts";
+import { type WebSocket, WebSocketServer } from "ws";
+
+export interface HubOptions {
+  /** Browser origins allowed to open a socket; requests without an Origin (bots, servers) are let in. */
+  allowedOrigins: readonly string[];
+  /** The user id for a realtime token, or null. */
+  verifyToken(token: string): string | null;
+  /** Whether a public channel exists (known market and interval). */
+  isKnownChannel(channel: string): boolean;
+  /** The latest message of a channel, sent right after subscribing (ticker, current candle). */
+  snapshot(channel: string): { type: "ticker" | "candle"; data: unknown } | undefined;
+  heartbeatMs?: number;
+  /** Above this many unsent bytes a client is "slow": it gets only the latest message per channel. */
+  maxBufferedBytes?: number;
+  /** A client that stays slow this long is dropped. */
+  stuckTimeoutMs?: number;
+  /** More invalid messages than this within `invalidWindowMs` close the connection. */
+  maxInvalidMessages?: number;
+  invalidWindowMs?: number;
+}
+
+interface Client {
+  socket: WebSocket;
+  userId: string | null;
+  channels: Set<string>;
+  alive: boolean;
+  /** Conflated messages waiting for the socket to drain: latest per channel. */
+  pending: Map<string, string> | null;
+  slowSince: number;
+  invalid: number;
+  invalidSince: number;
+}
+
+const PATH = "/ws";
+
+/**
+ * One WebSocket endpoint for live market data and private user events. Each
+ * message is serialized once and the same string is written to every
+ * subscriber; slow readers are conflated, then dropped, so they cannot make the
+ * process buffer without bound or delay anyone else.
+ */
+export class RealtimeHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
+  private readonly subscribers = new Map<string, Set<Client>>();
+  private readonly userClients = new Map<string, Set<Client>>();
+  private readonly seqs = new Map<string, number>();
+  private readonly slow = new Set<Client>();
+  private readonly clients = new Map<WebSocket, Client>();
+  private readonly allowed: Set<string>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly options: Required<HubOptions>;
+
+  constructor(options: HubOptions) {
+    this.options = {
+      heartbeatMs: 15_000,
+      maxBufferedBytes: 256 * 1024,
+      stuckTimeoutMs: 10_000,
+      maxInvalidMessages: 20,
+      invalidWindowMs: 10_000,
+      ...options,
+    };
+    this.allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
+    this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref());
+    this.timers.push(setInterval(() => this.drainSlow(), 50).unref());
+  }
+
+  get connectionCount(): number {
+    return this.wss.clients.size;
+  }
+
+  /** Connections currently conflated because they read slower than we publish. */
+  get slowConnectionCount(): number {
+    return this.slow.size;
+  }
+
+  attach(server: Server): void {
+    server.on("upgrade", (request, socket, head) => this.upgrade(request, socket, head));
+  }
+
+  /** Sends a public channel message to its subscribers; returns its sequence number. */
+  publish(channel: string, type: "ticker" | "candle", data: unknown): number {
+    const seq = (this.seqs.get(channel) ?? 0) + 1;
+    this.seqs.set(channel, seq);
+    const clients = this.subscribers.get(channel);
+    if (!clients || clients.size === 0) return seq;
+    const text = JSON.stringify({ type, channel, seq, data });
+    for (const client of clients) this.send(client, channel, text);
+    return seq;
+  }
+
+  /** Sends a private event to every connection of one user that subscribed to `user`. */
+  publishToUser(userId: string, data: { kind: string } & Record<string, unknown>): void {
+    const key = `${USER_CHANNEL}:${userId}`;
+    const seq = (this.seqs.get(key) ?? 0) + 1;
+    this.seqs.set(key, seq);
+    const clients = this.userClients.get(userId);
+    if (!clients) return;
+    const text = JSON.stringify({ type: "event", channel: USER_CHANNEL, seq, data });
+    // Private events are never conflated away: each one matters.
+    for (const client of clients) if (client.channels.has(USER_CHANNEL)) client.socket.send(text);
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const socket of this.wss.clients) socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname !== PATH) return refuse(socket, 404, "Not Found");
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.allowed.has(origin)) return refuse(socket, 403, "Forbidden");
+    const token = url.searchParams.get("token");
+    const userId = token ? this.options.verifyToken(token) : null;
+    if (token && !userId) return refuse(socket, 401, "Unauthorized");
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, userId));
+  }
+
+  private connected(socket: WebSocket, userId: string | null): void {
+    const client: Client = {
+      socket,
+      userId: null,
+      channels: new Set(),
+      alive: true,
+      pending: null,
+      slowSince: 0,
+      invalid: 0,
+      invalidSince: 0,
+    };
+    this.clients.set(socket, client);
+    if (userId) this.authenticate(client, userId);
+    socket.on("pong", () => {
+      client.alive = true;
+    });
+    socket.on("message", (raw, isBinary) => this.receive(client, raw.toString(), isBinary));
+    socket.on("close", () => this.disconnected(client));
+    socket.on("error", () => socket.terminate());
+    this.reply(client, { type: "welcome", heartbeatMs: this.options.heartbeatMs, authenticated: userId !== null });
+  }
+
+  private receive(client: Client, raw: string, isBinary: boolean): void {
+    let message: ClientMessage;
+    try {
+      const parsed = clientMessage.safeParse(isBinary ? undefined : JSON.parse(raw));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return this.invalid(client, `${issue?.path.join(".") || "message"}: ${issue?.message ?? "invalid"}`);
+      }
+      message = parsed.data;
+    } catch {
+      return this.invalid(client, "messages must be JSON text");
+    }
+    switch (message.type) {
+      case "ping":
+        return this.reply(client, { type: "pong", id: message.id, time: Date.now() });
+      case "auth": {
+        const userId = this.options.verifyToken(message.token);
+        if (!userId)
+          return this.reply(client, { type: "error", code: "unauthorized", message: "invalid or expired token" });
+        if (client.userId && client.userId !== userId) {
+          return this.reply(client, {
+            type: "error",
+            code: "forbidden",
+            message: "this connection belongs to another user",
+          });
+        }
+        this.authenticate(client, userId);
+        return this.reply(client, { type: "authenticated", userId });
+      }
+      case "subscribe":
+        for (const channel of message.channels) this.subscribe(client, channel);
+        return;
+      case "unsubscribe":
+        for (const channel of message.channels) {
+          this.unsubscribe(client, channel);
+          this.reply(client, { type: "unsubscribed", channel });
+        }
+        return;
+    }
+  }
+
+  private subscribe(client: Client, channel: string): void {
+    if (channel === USER_CHANNEL) {
+      if (!client.userId) {
+        return this.reply(client, {
+          type: "error",
+          code: "unauthorized",
+          channel,
+          message: "the user channel needs a token from GET /api/realtime/token",
+        });
+      }
+      client.channels.add(channel);
+      return this.reply(client, {
+        type: "subscribed",
+        channel,
+        seq: this.seqs.get(`${USER_CHANNEL}:${client.userId}`) ?? 0,
+      });
+    }
+    if (!this.options.isKnownChannel(channel)) {
+      return this.reply(client, { type: "error", code: "not_found", channel, message: `no such channel: ${channel}` });
+    }
+    client.channels.add(channel);
+    addTo(this.subscribers, channel, client);
+    const seq = this.seqs.get(channel) ?? 0;
+    this.reply(client, { type: "subscribed", channel, seq });
+    const snapshot = this.options.snapshot(channel);
+    if (snapshot) client.socket.send(JSON.stringify({ type: snapshot.type, channel, seq, data: snapshot.data }));
+  }
+
+  private unsubscribe(client: Client, channel: string): void {
+    client.channels.delete(channel);
+    client.pending?.delete(channel);
+    const set = this.subscribers.get(channel);
+    set?.delete(client);
+    if (set?.size === 0) this.subscribers.delete(channel);
+  }
+
+  private authenticate(client: Client, userId: string): void {
+    client.userId = userId;
+    addTo(this.userClients, userId, client);
+  }
+
+  private invalid(client: Client, detail: string): void {
+    const now = Date.now();
+    if (now - client.invalidSince > this.options.invalidWindowMs) {
+      client.invalidSince = now;
+      client.invalid = 0;
+    }
+    client.invalid += 1;
+    if (client.invalid > this.options.maxInvalidMessages) {
+      client.socket.close(1008, "too many invalid messages");
+      return;
+    }
+    this.reply(client, { type: "error", code: "invalid_message", message: detail });
+  }
+
+  private send(client: Client, channel: string, text: string): void {
+    if (client.pending || client.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      // Slow reader: keep only the newest message of each channel until it catches up.
+      client.pending ??= new Map();
+      client.pending.set(channel, text);
+      if (!this.slow.has(client)) {
+        client.slowSince = Date.now();
+        this.slow.add(client);
+      }
+      return;
+    }
+    client.socket.send(text);
+  }
+
+  private drainSlow(): void {
+    const now = Date.now();
+    for (const client of this.slow) {
+      if (client.socket.bufferedAmount <= this.options.maxBufferedBytes) {
+        const pending = client.pending;
+        client.pending = null;
+        this.slow.delete(client);
+        if (pending) for (const text of pending.values()) client.socket.send(text);
+      } else if (now - client.slowSince > this.options.stuckTimeoutMs) {
+        this.slow.delete(client);
+        client.pending = null;
+        client.socket.terminate();
+      }
+    }
+  }
+
+  private heartbeat(): void {
+    for (const [socket, client] of this.clients) {
+      if (!client.alive) {
+        socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      socket.ping();
+    }
+  }
+
+  private disconnected(client: Client): void {
+    this.clients.delete(client.socket);
+    for (const channel of [...client.channels]) this.unsubscribe(client, channel);
+    this.slow.delete(client);
+    if (client.userId) {
+      const set = this.userClients.get(client.userId);
+      set?.delete(client);
+      if (set?.size === 0) this.userClients.delete(client.userId);
+    }
+  }
+
+  private reply(client: Client, message: ServerMessage): void {
+    client.socket.send(JSON.stringify(message));
+  }
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

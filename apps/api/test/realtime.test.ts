@@ -1,0 +1,273 @@
+import type { AddressInfo } from "node:net";
+import { encode } from "@auth/core/jwt";
+import { DEFAULT_MARKETS } from "@tradeboard/core";
+import { type Database, insertUser } from "@tradeboard/db";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RealtimeTokens } from "../src/auth/realtime-token.ts";
+import { ManualFeed } from "../src/market/feed.ts";
+import { buildServer } from "../src/server.ts";
+import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { TestSocket } from "./helpers/ws-client.ts";
+
+const SECRET = "realtime-test-secret-0123456789-abcdefghij";
+const WEB_ORIGIN = "http://localhost:3000";
+const config = {
+  AUTH_SECRET: SECRET,
+  WEB_ORIGIN,
+  CORS_ORIGINS: [],
+  INITIAL_BALANCE: "100000",
+  LOGIN_MAX_FAILURES_PER_EMAIL: 5,
+  LOGIN_MAX_FAILURES_PER_IP: 30,
+  LOGIN_WINDOW_SECONDS: 900,
+  TRUST_PROXY: "loopback",
+  MARKET_BACKFILL_DAYS: 1,
+};
+
+describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+  let wsUrl: string;
+  const open: TestSocket[] = [];
+
+  async function connect(query = "", headers: Record<string, string> = {}) {
+    const socket = await TestSocket.open(`${wsUrl}${query}`, headers);
+    open.push(socket);
+    await socket.next("welcome");
+    return socket;
+  }
+
+  async function sessionCookie(userId: string) {
+    const token = await encode({ token: { sub: userId }, secret: SECRET, salt: "authjs.session-token" });
+    return `authjs.session-token=${token}`;
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    feed = new ManualFeed();
+    app = await buildServer({ database, config, feed, specs: DEFAULT_MARKETS }, { logger: false });
+    await app.markets.init();
+    app.markets.start();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+
+  afterAll(async () => {
+    for (const socket of open) socket.close();
+    await app?.close();
+    await database?.close();
+  });
+
+  it("sends a snapshot on subscribe, then every tick in sequence", async () => {
+    const socket = await connect();
+    socket.send({ type: "subscribe", channels: ["ticker:BTC-USD"] });
+    const subscribed = await socket.next("subscribed");
+    const snapshot = await socket.next("ticker");
+    expect(snapshot.seq).toBe(subscribed.seq);
+    expect(snapshot.data.symbol).toBe("BTC-USD");
+
+    const prices = ["64000.00", "64010.50", "63990.25", "64001.00", "64002.00"];
+    for (const price of prices) feed.trade("BTC-USD", price, { quantity: "0.5" });
+    const last = await socket.next("ticker", (m) => m.seq === subscribed.seq + prices.length);
+    const tickers = socket.messages.filter((m) => m.type === "ticker").slice(1);
+    expect(tickers.map((m) => m.seq)).toEqual(prices.map((_, i) => subscribed.seq + i + 1));
+    expect(tickers.map((m) => (m.type === "ticker" ? m.data.price : ""))).toEqual(prices);
+    expect(last.data.price).toBe("64002.00");
+  });
+
+  it("streams the forming candle of an interval and refuses unknown channels", async () => {
+    const socket = await connect();
+    socket.send({ type: "subscribe", channels: ["candles:ETH-USD:5m", "ticker:NOPE-USD"] });
+    await socket.next("subscribed", (m) => m.channel === "candles:ETH-USD:5m");
+    const error = await socket.next("error");
+    expect(error).toMatchObject({ code: "not_found", channel: "ticker:NOPE-USD" });
+    feed.trade("ETH-USD", "3333.33", { quantity: "2" });
+    const candle = await socket.next("candle", (m) => m.data.close === "3333.33");
+    expect(candle.data.closed).toBe(false);
+    expect(Number(candle.data.high) >= Number(candle.data.low)).toBe(true);
+  });
+
+  it("answers malformed and unknown messages with an error and stays connected", async () => {
+    const socket = await connect();
+    socket.send("this is not json");
+    socket.send({ type: "dance" });
+    socket.send({ type: "subscribe", channels: "ticker:BTC-USD" });
+    socket.send({ type: "subscribe", channels: ["ticker:btc-usd"] });
+    await socket.next("error", () => socket.messages.filter((m) => m.type === "error").length >= 4);
+    expect(
+      socket.messages
+        .filter((m) => m.type === "error")
+        .every((m) => m.type === "error" && m.code === "invalid_message"),
+    ).toBe(true);
+    socket.send({ type: "ping", id: "still-there" });
+    await expect(socket.next("pong")).resolves.toMatchObject({ id: "still-there" });
+    expect(socket.closed).toBeUndefined();
+  });
+
+  it("closes a connection that floods it with invalid messages", async () => {
+    const socket = await connect();
+    for (let i = 0; i < 50; i++) socket.send(`garbage ${i}`);
+    const closed = await socket.waitClosed();
+    expect(closed.code).toBe(1008);
+  });
+
+  it("refuses upgrades from an origin that is not allowed", async () => {
+    await expect(TestSocket.open(wsUrl, { origin: "http://evil.example" })).rejects.toThrow("HTTP 403");
+    const ok = await connect("", { origin: WEB_ORIGIN });
+    expect(ok.closed).toBeUndefined();
+  });
+
+  it("gives the user channel only to a valid token, and only that user's events", async () => {
+    const alice = await insertUser(app.markets ? database.db : database.db, {
+      email: `alice-${driver}@example.com`,
+      name: "Alice",
+      passwordHash: null,
+    });
+    const bob = await insertUser(database.db, { email: `bob-${driver}@example.com`, name: "Bob", passwordHash: null });
+
+    const anonymous = await connect();
+    anonymous.send({ type: "subscribe", channels: ["user"] });
+    await expect(anonymous.next("error")).resolves.toMatchObject({ code: "unauthorized", channel: "user" });
+
+    const tokenResponse = await app.inject({
+      method: "GET",
+      url: "/api/realtime/token",
+      headers: { cookie: await sessionCookie(alice.id) },
+    });
+    expect(tokenResponse.statusCode).toBe(200);
+    const { token } = tokenResponse.json() as { token: string };
+    expect((await app.inject({ method: "GET", url: "/api/realtime/token" })).statusCode).toBe(401);
+
+    const aliceSocket = await connect(`?token=${encodeURIComponent(token)}`);
+    aliceSocket.send({ type: "subscribe", channels: ["user"] });
+    await aliceSocket.next("subscribed", (m) => m.channel === "user");
+    const bobSocket = await connect();
+    const bobToken = new RealtimeTokens(SECRET).issue(bob.id).token;
+    bobSocket.send({ type: "auth", token: bobToken });
+    await bobSocket.next("authenticated");
+    bobSocket.send({ type: "subscribe", channels: ["user"] });
+    await bobSocket.next("subscribed", (m) => m.channel === "user");
+
+    app.hub.publishToUser(alice.id, { kind: "test", note: "for alice" });
+    const event = await aliceSocket.next("event");
+    expect(event.data).toMatchObject({ kind: "test", note: "for alice" });
+    bobSocket.send({ type: "ping" });
+    await bobSocket.next("pong");
+    expect(bobSocket.messages.some((m) => m.type === "event")).toBe(false);
+
+    // Bob's token cannot take over Alice's connection.
+    aliceSocket.send({ type: "auth", token: bobToken });
+    await expect(aliceSocket.next("error")).resolves.toMatchObject({ code: "forbidden" });
+  });
+
+  it("refuses a wrong, altered or expired token", async () => {
+    const user = await insertUser(database.db, {
+      email: `carol-${driver}@example.com`,
+      name: "Carol",
+      passwordHash: null,
+    });
+    const expired = new RealtimeTokens(SECRET, 60_000, () => Date.now() - 120_000).issue(user.id).token;
+    const otherSecret = new RealtimeTokens("another-secret-entirely-0123456789abcdef").issue(user.id).token;
+    const valid = new RealtimeTokens(SECRET).issue(user.id).token;
+    const altered = `${valid.slice(0, 5)}${valid[5] === "A" ? "B" : "A"}${valid.slice(6)}`;
+    for (const token of [expired, otherSecret, altered, "nonsense"]) {
+      await expect(TestSocket.open(`${wsUrl}?token=${encodeURIComponent(token)}`)).rejects.toThrow("HTTP 401");
+    }
+    const socket = await connect();
+    socket.send({ type: "auth", token: expired });
+    await expect(socket.next("error")).resolves.toMatchObject({ code: "unauthorized" });
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("a slow client", () => {
+  const allChannels = ["ticker:BTC-USD", ...["1m", "5m", "15m", "1h", "4h", "1d"].map((i) => `candles:BTC-USD:${i}`)];
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    database = await openTestDatabase("pglite");
+    feed = new ManualFeed();
+    app = await buildServer({
+      database,
+      config,
+      feed,
+      specs: DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD"),
+      hubOptions: { maxBufferedBytes: 16 * 1024, stuckTimeoutMs: 2_000 },
+    });
+    await app.markets.init();
+    app.markets.start();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it("does not hold back a fast one, gets only the latest value, and is dropped when stuck", async () => {
+    const fast = await TestSocket.open(wsUrl);
+    fast.send({ type: "subscribe", channels: ["ticker:BTC-USD"] });
+    await fast.next("ticker");
+    // The slow one takes every channel of the market, so it is sent far more than the
+    // kernel's socket buffers hold, and the excess has to wait in the server.
+    const slow = await TestSocket.open(wsUrl);
+    slow.send({ type: "subscribe", channels: allChannels });
+    await slow.next("ticker");
+    // The slow reader stops reading from its TCP socket: the server's send buffer fills up.
+    const raw = (slow.socket as unknown as { _socket: { pause(): void } })._socket;
+    raw.pause();
+
+    const ticks = 20_000;
+    const start = fast.messages.filter((m) => m.type === "ticker").at(-1)?.seq ?? 0;
+    // In batches, yielding between them so the fast reader (in this same process) gets to read.
+    for (let i = 0; i < ticks; i++) {
+      feed.trade("BTC-USD", `${60000 + (i % 1000)}.00`, { quantity: "0.001" });
+      if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await fast.next("ticker", (m) => m.seq === start + ticks, 20_000);
+    const fastSeqs = fast.messages.filter((m) => m.type === "ticker").map((m) => m.seq);
+    // Every tick reached the fast reader, in order, with no gap.
+    expect(fastSeqs.slice(-ticks)).toEqual(Array.from({ length: ticks }, (_, i) => start + i + 1));
+
+    // The slow one never catches up and is dropped rather than buffered forever.
+    // (Its own side cannot notice while it does not read, so ask the server.)
+    await until(() => app.hub.connectionCount === 1, 10_000);
+    expect(app.hub.slowConnectionCount).toBe(0);
+    fast.close();
+    slow.close();
+  });
+
+  it("a reader that was slow only for a while gets the latest value and a visible gap", async () => {
+    const reader = await TestSocket.open(wsUrl);
+    reader.send({ type: "subscribe", channels: allChannels });
+    const first = await reader.next("ticker");
+    const raw = (reader.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    // Publish until the server notices the reader is behind, then a little more.
+    let ticks = 0;
+    for (let extra = 100; extra > 0; ticks++) {
+      feed.trade("BTC-USD", `${61000 + (ticks % 100)}.00`, { quantity: "0.001" });
+      if (app.hub.slowConnectionCount > 0) extra--;
+      if (ticks % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    feed.trade("BTC-USD", "65432.10", { quantity: "0.001" });
+    raw.resume();
+    const latest = await reader.next("ticker", (m) => m.data.price === "65432.10", 10_000);
+    expect(latest.seq).toBe(first.seq + ticks + 1);
+    const seqs = reader.messages.filter((m) => m.type === "ticker").map((m) => m.seq);
+    // Conflated: fewer messages than ticks, so the client can see the gap and refetch.
+    expect(seqs.length).toBeLessThan(ticks + 1);
+    reader.close();
+  });
+});
