@@ -69,31 +69,20 @@ export class CandleBuilder {
  */
 export function mergeCandles(candles: readonly Candle[], interval: CandleInterval): Candle[] {
   const merged: Candle[] = [];
-  let group: { candle: Candle; high: Decimal; low: Decimal; volume: Decimal } | undefined;
-  const finish = () => {
-    if (!group) return;
-    group.candle.high = group.high.toFixed();
-    group.candle.low = group.low.toFixed();
-    group.candle.volume = group.volume.toFixed();
-    merged.push(group.candle);
-  };
+  let group: { candle: Candle; volume: Decimal } | undefined;
   for (const candle of candles) {
     const time = candleOpenTime(candle.time, interval);
     if (group && group.candle.time === time) {
-      if (group.high.lessThan(candle.high)) group.high = new Decimal(candle.high);
-      if (group.low.greaterThan(candle.low)) group.low = new Decimal(candle.low);
+      // Prices keep the text they came with; only the comparison is numeric.
+      if (new Decimal(candle.high).greaterThan(group.candle.high)) group.candle.high = candle.high;
+      if (new Decimal(candle.low).lessThan(group.candle.low)) group.candle.low = candle.low;
       group.volume = group.volume.plus(candle.volume);
       group.candle.close = candle.close;
       continue;
     }
-    finish();
-    group = {
-      candle: { time, open: candle.open, high: candle.high, low: candle.low, close: candle.close, volume: "0" },
-      high: new Decimal(candle.high),
-      low: new Decimal(candle.low),
-      volume: new Decimal(candle.volume),
-    };
+    if (group) merged.push({ ...group.candle, volume: group.volume.toFixed() });
+    group = { candle: { ...candle, time }, volume: new Decimal(candle.volume) };
   }
-  finish();
+  if (group) merged.push({ ...group.candle, volume: group.volume.toFixed() });
   return merged;
 }
