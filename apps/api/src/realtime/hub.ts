@@ -28,13 +28,25 @@ interface Client {
   channels: Set<string>;
   alive: boolean;
   /** Conflated messages waiting for the socket to drain: latest per channel. */
-  pending: Map<string, string> | null;
+  pending: Map<string, Buffer> | null;
   slowSince: number;
   invalid: number;
   invalidSince: number;
 }
 
 const PATH = "/ws";
+const TEXT_FRAME = { binary: false } as const;
+/** Socket writes per event-loop turn. */
+const FANOUT_SLICE = 500;
+/** Queued fan-outs beyond which tickers are coalesced. */
+const FANOUT_BACKLOG = 200;
+
+interface FanoutJob {
+  channel: string;
+  text: Buffer;
+  clients: Client[];
+  next: number;
+}
 
 /**
  * One WebSocket endpoint for live market data and private user events. Each
@@ -80,16 +92,55 @@ export class RealtimeHub {
     server.on("upgrade", (request, socket, head) => this.upgrade(request, socket, head));
   }
 
-  /** Sends a public channel message to its subscribers; returns its sequence number. */
+  /**
+   * Queues a public channel message for its subscribers; returns its sequence
+   * number. It is serialized once here; the writes happen in slices so that a
+   * fan-out to thousands of sockets never blocks the event loop for long.
+   */
   publish(channel: string, type: "ticker" | "candle", data: unknown): number {
     const seq = (this.seqs.get(channel) ?? 0) + 1;
     this.seqs.set(channel, seq);
     const clients = this.subscribers.get(channel);
     if (!clients || clients.size === 0) return seq;
-    const text = JSON.stringify({ type, channel, seq, data });
-    for (const client of clients) this.send(client, channel, text);
+    // Encoded once: ws would otherwise turn the string into bytes again for every socket.
+    const text = Buffer.from(JSON.stringify({ type, channel, seq, data }));
+    const waiting = type === "ticker" && this.fanout.length > FANOUT_BACKLOG ? this.unstarted.get(channel) : undefined;
+    if (waiting) {
+      // Overloaded: a ticker nobody has received yet is replaced by the newer one.
+      waiting.text = text;
+      return seq;
+    }
+    const job: FanoutJob = { channel, text, clients: [...clients], next: 0 };
+    this.fanout.push(job);
+    if (type === "ticker") this.unstarted.set(channel, job);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(this.drainFanout);
+    }
     return seq;
   }
+
+  private readonly fanout: FanoutJob[] = [];
+  /** Queued ticker jobs not yet started, by channel (for coalescing under overload). */
+  private readonly unstarted = new Map<string, FanoutJob>();
+  private draining = false;
+
+  private readonly drainFanout = (): void => {
+    let budget = FANOUT_SLICE;
+    while (budget > 0) {
+      const job = this.fanout[0];
+      if (!job) break;
+      if (job.next === 0 && this.unstarted.get(job.channel) === job) this.unstarted.delete(job.channel);
+      while (job.next < job.clients.length && budget > 0) {
+        const client = job.clients[job.next++];
+        budget--;
+        if (client?.channels.has(job.channel)) this.send(client, job.channel, job.text);
+      }
+      if (job.next >= job.clients.length) this.fanout.shift();
+    }
+    if (this.fanout.length > 0) setImmediate(this.drainFanout);
+    else this.draining = false;
+  };
 
   /** Sends a private event to every connection of one user that subscribed to `user`. */
   publishToUser(userId: string, data: { kind: string } & Record<string, unknown>): void {
@@ -238,7 +289,7 @@ export class RealtimeHub {
     this.reply(client, { type: "error", code: "invalid_message", message: detail });
   }
 
-  private send(client: Client, channel: string, text: string): void {
+  private send(client: Client, channel: string, text: Buffer): void {
     if (client.pending || client.socket.bufferedAmount > this.options.maxBufferedBytes) {
       // Slow reader: keep only the newest message of each channel until it catches up.
       client.pending ??= new Map();
@@ -249,7 +300,7 @@ export class RealtimeHub {
       }
       return;
     }
-    client.socket.send(text);
+    client.socket.send(text, TEXT_FRAME);
   }
 
   private drainSlow(): void {
@@ -259,7 +310,7 @@ export class RealtimeHub {
         const pending = client.pending;
         client.pending = null;
         this.slow.delete(client);
-        if (pending) for (const text of pending.values()) client.socket.send(text);
+        if (pending) for (const text of pending.values()) client.socket.send(text, TEXT_FRAME);
       } else if (now - client.slowSince > this.options.stuckTimeoutMs) {
         this.slow.delete(client);
         client.pending = null;
