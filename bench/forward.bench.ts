@@ -2,7 +2,7 @@
  * What the /api split costs. Baseline: a request straight to the api. Measured in
  * the same run: the same request through the web app's forward, and an
  * authenticated request (session cookie decrypted, user read from the database).
- * Needs `npm run build`.
+ * Needs the tests' build: `npm run build:e2e -w @tradeboard/web`.
  */
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";

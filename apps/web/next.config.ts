@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { WS_URL } from "./src/lib/ws-url";
 
 const isProduction = process.env.NODE_ENV === "production";
 
@@ -8,8 +9,8 @@ const isProduction = process.env.NODE_ENV === "production";
  * origins are shut out.
  */
 function contentSecurityPolicy(): string {
-  const wsUrl = process.env.NEXT_PUBLIC_WS_URL;
-  const connect = ["'self'", ...(wsUrl ? [new URL(wsUrl).origin.replace(/^http/, "ws")] : ["ws://localhost:3001"])];
+  const ws = new URL(WS_URL);
+  const connect = ["'self'", `${ws.protocol}//${ws.host}`];
   return [
     "default-src 'self'",
     `script-src 'self' 'unsafe-inline'${isProduction ? "" : " 'unsafe-eval'"}`,
@@ -34,6 +35,8 @@ const securityHeaders = [
 ];
 
 const config: NextConfig = {
+  // The end-to-end tests build into their own folder (with their own WebSocket URL).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   reactStrictMode: true,
   poweredByHeader: false,
   transpilePackages: ["@tradeboard/contracts", "@tradeboard/core"],

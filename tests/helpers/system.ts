@@ -8,12 +8,21 @@ import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * The browser's WebSocket URL is fixed when the web app is built, so the tests'
+ * build (apps/web `build:e2e`, into .next-e2e) points at this api port.
+ */
+export const E2E_API_PORT = 3201;
+const E2E_DIST_DIR = ".next-e2e";
+
 export interface RunningSystem {
   webUrl: string;
   apiUrl: string;
   authSecret: string;
   /** Stops the api only (to see what users get when the backend is down). */
   stopApi(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  startApi(): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
 }
@@ -64,48 +73,58 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 export async function startSystem(
   options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string> } = {},
 ): Promise<RunningSystem> {
-  if (!existsSync(join(repoRoot, "apps/web/.next/BUILD_ID"))) {
-    throw new Error("The web app is not built: run `npm run build` (npm run test:e2e does) first.");
+  if (!existsSync(join(repoRoot, "apps/web", E2E_DIST_DIR, "BUILD_ID"))) {
+    throw new Error(
+      "The web app is not built for the tests: run `npm run build:e2e -w @tradeboard/web` (npm run test:e2e does).",
+    );
   }
-  const [webPort, apiPort] = [await freePort(), await freePort()];
+  const webPort = await freePort();
+  const apiPort = E2E_API_PORT;
   const dataDir = mkdtempSync(join(tmpdir(), "tradeboard-e2e-"));
   const authSecret = randomBytes(32).toString("base64url");
   const webUrl = `http://localhost:${webPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   let output = "";
-  const common = { ...process.env, AUTH_SECRET: authSecret, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  const common: NodeJS.ProcessEnv = {
+    ...process.env,
+    AUTH_SECRET: authSecret,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
   // The embedded default: these tests exercise what `npm run dev` runs, on a database of their own.
   delete common.DATABASE_URL;
 
-  const api = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: join(repoRoot, "apps/api"),
-    env: {
-      ...common,
-      API_PORT: String(apiPort),
-      DATA_DIR: dataDir,
-      WEB_ORIGIN: webUrl,
-      SEED_DEMO: "true",
-      LOG_LEVEL: "warn",
-      ...options.apiEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const spawnApi = () =>
+    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: join(repoRoot, "apps/api"),
+      env: {
+        ...common,
+        API_PORT: String(apiPort),
+        DATA_DIR: dataDir,
+        WEB_ORIGIN: webUrl,
+        SEED_DEMO: "true",
+        MARKET_BACKFILL_DAYS: "2",
+        LOG_LEVEL: "warn",
+        ...options.apiEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  let api = spawnApi();
   const web = spawn(
     process.execPath,
     [join(repoRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(webPort)],
     {
       cwd: join(repoRoot, "apps/web"),
-      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl, ...options.webEnv },
+      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl, NEXT_DIST_DIR: E2E_DIST_DIR, ...options.webEnv },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  for (const [name, child] of [
-    ["api", api],
-    ["web", web],
-  ] as const) {
+  const capture = (name: string, child: ChildProcess) => {
     child.stdout?.on("data", (chunk) => (output += `[${name}] ${chunk}`));
     child.stderr?.on("data", (chunk) => (output += `[${name}] ${chunk}`));
-  }
+  };
+  capture("api", api);
+  capture("web", web);
   const logs = () => output;
   try {
     await Promise.all([waitFor(`${apiUrl}/api/health`, api, logs), waitFor(`${webUrl}/api/auth/csrf`, web, logs)]);
@@ -119,6 +138,11 @@ export async function startSystem(
     authSecret,
     logs,
     stopApi: () => stopProcess(api),
+    async startApi() {
+      api = spawnApi();
+      capture("api", api);
+      await waitFor(`${apiUrl}/api/health`, api, logs);
+    },
     async stop() {
       await Promise.all([stopProcess(api), stopProcess(web)]);
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
+import { CANDLE_INTERVALS, type CandleInterval } from "@tradeboard/core";
 import { z } from "zod";
 
-export const candleIntervals = ["1m", "5m", "15m", "1h", "4h", "1d"] as const;
-export const candleInterval = z.enum(candleIntervals, {
-  error: `interval must be one of ${candleIntervals.join(", ")}`,
+export type { CandleInterval };
+export const candleIntervals = CANDLE_INTERVALS;
+export const candleInterval = z.enum(CANDLE_INTERVALS, {
+  error: `interval must be one of ${CANDLE_INTERVALS.join(", ")}`,
 });
-export type CandleInterval = (typeof candleIntervals)[number];
 
 /** "BTC-USD": base and quote asset codes. */
 export const marketSymbol = z.string().regex(/^[A-Z0-9]{2,10}-[A-Z]{2,10}$/, "symbol must look like BTC-USD");

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { Session } from "next-auth";
 import { SignOutButton } from "./auth/sign-out-button";
+import { ConnectionIndicator } from "./markets/connection-indicator";
 import { ThemeSwitch } from "./theme-switch";
 
 export function Header({ session }: { session: Session | null }) {
@@ -30,6 +31,7 @@ export function Header({ session }: { session: Session | null }) {
           </nav>
         )}
         <div className="ml-auto flex items-center gap-3">
+          <ConnectionIndicator />
           <ThemeSwitch />
           {user ? (
             <>

@@ -1,12 +1,18 @@
 import type { Metadata } from "next";
 import { BalanceCard } from "@/components/dashboard/balance-card";
-import { Card } from "@/components/ui/card";
+import { MarketsDashboard } from "@/components/markets/markets-dashboard";
+import { readMarketParams } from "@/lib/market-params";
 import { requireSession } from "@/lib/session";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
-export default async function DashboardPage() {
+export default async function DashboardPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ symbol?: string; interval?: string }>;
+}) {
   const session = await requireSession("/dashboard");
+  const { symbol, interval } = readMarketParams(await searchParams);
   return (
     <div className="space-y-6">
       <div>
@@ -15,13 +21,9 @@ export default async function DashboardPage() {
         </h1>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">Your paper trading account at a glance.</p>
       </div>
-      <div className="grid gap-6 md:grid-cols-3">
+      <div className="grid items-start gap-6 lg:grid-cols-[1fr_18rem]">
+        <MarketsDashboard symbol={symbol} interval={interval} />
         <BalanceCard />
-        <Card title="Markets" className="md:col-span-2">
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">
-            Live prices and charts arrive here with the market feed.
-          </p>
-        </Card>
       </div>
     </div>
   );

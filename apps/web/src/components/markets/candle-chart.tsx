@@ -1,0 +1,107 @@
+"use client";
+import type { Candle } from "@tradeboard/contracts";
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  HistogramSeries,
+  type IChartApi,
+  type ISeriesApi,
+  type UTCTimestamp,
+} from "lightweight-charts";
+import { useTheme } from "next-themes";
+import { useEffect, useRef } from "react";
+
+const UP = "#10b981";
+const DOWN = "#ef4444";
+
+const THEMES = {
+  light: { background: "#ffffff", text: "#3f3f46", grid: "#f4f4f5", border: "#e4e4e7" },
+  dark: { background: "#18181b", text: "#a1a1aa", grid: "#27272a", border: "#3f3f46" },
+} as const;
+
+// The chart library draws with numbers; amounts stay decimal strings everywhere else.
+const toBar = (c: Candle) => ({
+  time: (c.time / 1000) as UTCTimestamp,
+  open: Number(c.open),
+  high: Number(c.high),
+  low: Number(c.low),
+  close: Number(c.close),
+});
+const toVolume = (c: Candle) => ({
+  time: (c.time / 1000) as UTCTimestamp,
+  value: Number(c.volume),
+  color: Number(c.close) >= Number(c.open) ? `${UP}66` : `${DOWN}66`,
+});
+
+/** Candlesticks with volume; follows the theme, resizes with its box, updates the forming candle in place. */
+export function CandleChart({ candles, tickSize }: { candles: readonly Candle[]; tickSize: string }) {
+  const container = useRef<HTMLDivElement>(null);
+  const chart = useRef<IChartApi | null>(null);
+  const series = useRef<{ price: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram"> } | null>(null);
+  const shown = useRef<{ first: number; count: number } | null>(null);
+  const { resolvedTheme } = useTheme();
+
+  useEffect(() => {
+    if (!container.current) return;
+    const places = tickSize.includes(".") ? (tickSize.split(".")[1]?.length ?? 0) : 0;
+    const instance = createChart(container.current, {
+      autoSize: true,
+      timeScale: { timeVisible: true, secondsVisible: false },
+      crosshair: { mode: 1 },
+    });
+    const price = instance.addSeries(CandlestickSeries, {
+      upColor: UP,
+      downColor: DOWN,
+      wickUpColor: UP,
+      wickDownColor: DOWN,
+      borderVisible: false,
+      priceFormat: { type: "price", precision: places, minMove: Number(tickSize) },
+    });
+    price.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.28 } });
+    const volume = instance.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
+    volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    chart.current = instance;
+    series.current = { price, volume };
+    shown.current = null;
+    return () => {
+      instance.remove();
+      chart.current = null;
+      series.current = null;
+    };
+  }, [tickSize]);
+
+  useEffect(() => {
+    const colors = THEMES[resolvedTheme === "dark" ? "dark" : "light"];
+    chart.current?.applyOptions({
+      layout: { background: { type: ColorType.Solid, color: colors.background }, textColor: colors.text },
+      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
+      rightPriceScale: { borderColor: colors.border },
+      timeScale: { borderColor: colors.border },
+    });
+  }, [resolvedTheme]);
+
+  useEffect(() => {
+    const s = series.current;
+    const last = candles.at(-1);
+    if (!s || !last) return;
+    const first = candles[0]?.time ?? 0;
+    const previous = shown.current;
+    // The same history with its last candle moved or one appended: update in place.
+    if (
+      previous &&
+      previous.first === first &&
+      (candles.length === previous.count || candles.length === previous.count + 1)
+    ) {
+      s.price.update(toBar(last));
+      s.volume.update(toVolume(last));
+    } else {
+      s.price.setData(candles.map(toBar));
+      s.volume.setData(candles.map(toVolume));
+      chart.current?.timeScale().scrollToRealTime();
+    }
+    shown.current = { first, count: candles.length };
+  }, [candles]);
+
+  return <div ref={container} className="h-[420px] w-full" data-testid="candle-chart" data-candles={candles.length} />;
+}

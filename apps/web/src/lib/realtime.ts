@@ -1,0 +1,197 @@
+import { realtimeTokenResponse, type ServerMessage, serverMessage, USER_CHANNEL } from "@tradeboard/contracts";
+import { apiRequest } from "./api";
+import { WS_URL } from "./ws-url";
+
+export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "offline";
+export type ChannelMessage = Extract<ServerMessage, { type: "ticker" | "candle" | "event" }>;
+
+export interface ChannelListener {
+  onMessage(message: ChannelMessage): void;
+  /** Messages may have been missed (a sequence gap or a reconnect): refetch over REST. */
+  onResync(): void;
+}
+
+const PING_EVERY_MS = 15_000;
+const SILENCE_LIMIT_MS = 35_000;
+const MAX_BACKOFF_MS = 15_000;
+/** Failed attempts after which the indicator says "offline" rather than "reconnecting". */
+const OFFLINE_AFTER = 6;
+
+/**
+ * The tab's one WebSocket to the api: opened with the first subscription,
+ * shared by every hook, reconnected with back-off and jitter, resubscribed
+ * after a reconnect. Checks every message against the contracts and the
+ * per-channel sequence numbers.
+ */
+class RealtimeClient {
+  private socket: WebSocket | null = null;
+  private readonly channels = new Map<string, Set<ChannelListener>>();
+  private readonly lastSeq = new Map<string, number>();
+  private readonly statusListeners = new Set<() => void>();
+  private status: ConnectionStatus = "idle";
+  private failures = 0;
+  private lastMessageAt = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private everConnected = false;
+
+  getStatus = (): ConnectionStatus => this.status;
+
+  onStatus = (listener: () => void): (() => void) => {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  };
+
+  subscribe(channel: string, listener: ChannelListener): () => void {
+    let listeners = this.channels.get(channel);
+    const isNew = !listeners;
+    if (!listeners) {
+      listeners = new Set();
+      this.channels.set(channel, listeners);
+    }
+    listeners.add(listener);
+    if (isNew && this.socket?.readyState === WebSocket.OPEN) void this.sendSubscribe([channel]);
+    this.ensureConnected();
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size > 0) return;
+      this.channels.delete(channel);
+      this.lastSeq.delete(channel);
+      if (this.socket?.readyState === WebSocket.OPEN) this.send({ type: "unsubscribe", channels: [channel] });
+    };
+  }
+
+  private ensureConnected(): void {
+    if (typeof window === "undefined" || this.socket || this.retry) return;
+    this.connect();
+  }
+
+  private connect(): void {
+    this.retry = undefined;
+    this.setStatus(this.everConnected ? "reconnecting" : "connecting");
+    const socket = new WebSocket(WS_URL);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.lastMessageAt = Date.now();
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.checkHeartbeat(), PING_EVERY_MS);
+    };
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      clearInterval(this.heartbeat);
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    this.failures += 1;
+    const browserOffline = typeof navigator !== "undefined" && navigator.onLine === false;
+    this.setStatus(browserOffline || this.failures >= OFFLINE_AFTER ? "offline" : "reconnecting");
+    if (this.channels.size === 0) return;
+    const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 10));
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.retry = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Reconnect at once, e.g. when the browser comes back online. */
+  reconnectNow = (): void => {
+    if (this.socket || this.channels.size === 0) return;
+    clearTimeout(this.retry);
+    this.connect();
+  };
+
+  private checkHeartbeat(): void {
+    if (Date.now() - this.lastMessageAt > SILENCE_LIMIT_MS) {
+      // The server went silent: treat the connection as dead.
+      this.socket?.close();
+      return;
+    }
+    this.send({ type: "ping" });
+  }
+
+  private receive(raw: unknown): void {
+    this.lastMessageAt = Date.now();
+    let message: ServerMessage;
+    try {
+      const parsed = serverMessage.safeParse(JSON.parse(String(raw)));
+      if (!parsed.success) {
+        console.warn("realtime: unexpected message", parsed.error.issues[0]);
+        return;
+      }
+      message = parsed.data;
+    } catch {
+      console.warn("realtime: message is not JSON");
+      return;
+    }
+    switch (message.type) {
+      case "welcome": {
+        const reconnected = this.everConnected;
+        this.everConnected = true;
+        this.failures = 0;
+        this.setStatus("live");
+        this.lastSeq.clear();
+        void this.sendSubscribe([...this.channels.keys()]);
+        if (reconnected) for (const listeners of this.channels.values()) for (const l of listeners) l.onResync();
+        return;
+      }
+      case "subscribed":
+        this.lastSeq.set(message.channel, message.seq);
+        return;
+      case "error":
+        if (message.channel) console.warn(`realtime: ${message.channel}: ${message.message}`);
+        return;
+      case "ticker":
+      case "candle":
+      case "event":
+        return this.deliver(message);
+      default:
+        return;
+    }
+  }
+
+  private deliver(message: ChannelMessage): void {
+    const listeners = this.channels.get(message.channel);
+    if (!listeners) return;
+    const previous = this.lastSeq.get(message.channel);
+    // The snapshot after `subscribed` repeats its seq; anything older is a duplicate.
+    if (previous !== undefined && message.seq < previous) return;
+    this.lastSeq.set(message.channel, message.seq);
+    const gap = previous !== undefined && message.seq > previous + 1;
+    for (const listener of listeners) {
+      if (gap) listener.onResync();
+      listener.onMessage(message);
+    }
+  }
+
+  private async sendSubscribe(channels: string[]): Promise<void> {
+    const publicChannels = channels.filter((c) => c !== USER_CHANNEL);
+    if (publicChannels.length > 0) this.send({ type: "subscribe", channels: publicChannels });
+    if (channels.includes(USER_CHANNEL)) {
+      try {
+        const { token } = await apiRequest("/api/realtime/token", realtimeTokenResponse);
+        this.send({ type: "auth", token });
+        this.send({ type: "subscribe", channels: [USER_CHANNEL] });
+      } catch {
+        // Signed out or api down: public channels still work.
+      }
+    }
+  }
+
+  private send(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    for (const listener of this.statusListeners) listener();
+  }
+}
+
+export const realtime = new RealtimeClient();
+
+if (typeof window !== "undefined") {
+  window.addEventListener("online", realtime.reconnectNow);
+}

@@ -1,0 +1,94 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/browser.ts";
+import { type RunningSystem, startSystem } from "./helpers/system.ts";
+
+/** Live markets as a visitor and a trader see them, in Chromium. */
+describe("live markets in the browser", () => {
+  let system: RunningSystem;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [system, browser] = await Promise.all([startSystem(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  const url = (path: string) => `${system.webUrl}${path}`;
+  const text = async (testId: string) => (await page.getByTestId(testId).textContent())?.trim() ?? "";
+
+  async function waitForChange(testId: string, timeoutMs = 10_000): Promise<[string, string]> {
+    const first = await text(testId);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      const now = await text(testId);
+      if (now !== first) return [first, now];
+    }
+    throw new Error(`${testId} stayed at ${first} for ${timeoutMs} ms`);
+  }
+
+  it("shows visitors at least five markets with prices that move", async () => {
+    await page.goto(url("/"));
+    for (const symbol of ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "AVAX-USD"]) {
+      await page.getByTestId(`price-${symbol}`).waitFor();
+      expect(await text(`price-${symbol}`)).toMatch(/^[\d,]+\.\d+$/);
+    }
+    await page.getByTestId("connection-status").and(page.locator("[data-status=live]")).waitFor();
+    const [before, after] = await waitForChange("price-BTC-USD");
+    expect(after).not.toBe(before);
+  });
+
+  it("charts a market with its history and switches intervals", async () => {
+    await page.goto(url("/login?callbackUrl=/dashboard%3Fsymbol%3DETH-USD"));
+    await page.getByLabel("Email").fill("demo@tradeboard.dev");
+    await page.getByLabel("Password").fill("tradeboard-demo");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/dashboard/);
+    await page.getByTestId("chart-symbol").filter({ hasText: "ETH/USD" }).waitFor();
+    const chart = page.getByTestId("candle-chart");
+    await chart.locator("canvas").first().waitFor();
+    // Two days of one-minute history: the chart gets its 500 most recent candles.
+    expect(Number(await chart.getAttribute("data-candles"))).toBeGreaterThanOrEqual(500);
+    const box = await chart.locator("canvas").first().boundingBox();
+    expect(box?.width).toBeGreaterThan(300);
+    expect(box?.height).toBeGreaterThan(200);
+
+    const [, moved] = await waitForChange("chart-price");
+    expect(moved).toMatch(/^[\d,]+\.\d{2}$/);
+
+    const request = page.waitForRequest((r) => r.url().includes("/api/markets/ETH-USD/candles?interval=1h"));
+    await page.getByRole("button", { name: "1h", exact: true }).click();
+    await request;
+    await page.waitForURL(/interval=1h/);
+    await expect(page.getByRole("button", { name: "1h", exact: true }).getAttribute("aria-pressed")).resolves.toBe(
+      "true",
+    );
+    // 1h candles of two days: about 48, far fewer than the 1m chart had.
+    await page.waitForFunction(() => {
+      const count = Number(document.querySelector("[data-testid=candle-chart]")?.getAttribute("data-candles"));
+      return count > 24 && count < 100;
+    });
+
+    await page.getByTestId("market-row-SOL-USD").click();
+    await page.waitForURL(/symbol=SOL-USD/);
+    await page.getByTestId("chart-symbol").filter({ hasText: "SOL/USD" }).waitFor();
+  });
+
+  it("says it is reconnecting when the api goes away, and goes live again without a reload", async () => {
+    await system.stopApi();
+    await page.getByTestId("connection-status").and(page.locator("[data-status=reconnecting]")).waitFor();
+    expect(await text("connection-status")).toBe("Reconnecting…");
+    const frozen = await text("chart-price");
+    await page.waitForTimeout(1_000);
+    expect(await text("chart-price")).toBe(frozen);
+
+    await system.startApi();
+    await page.getByTestId("connection-status").and(page.locator("[data-status=live]")).waitFor({ timeout: 30_000 });
+    await waitForChange("chart-price");
+  });
+});
