@@ -293,7 +293,8 @@ export class MarketService {
     return state;
   }
 
-  private flush(): Promise<void> {
+  /** Writes the candles closed since the last write (every second on its own, and on stop). */
+  flush(): Promise<void> {
     if (this.unsaved.length === 0) return this.flushing;
     const batch = this.unsaved.splice(0);
     this.flushing = this.flushing

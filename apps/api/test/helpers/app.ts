@@ -1,0 +1,45 @@
+import { encode } from "@auth/core/jwt";
+import type { Database } from "@tradeboard/db";
+import type { FastifyInstance } from "fastify";
+import { ManualFeed } from "../../src/market/feed.ts";
+import { buildServer, type ServerConfig } from "../../src/server.ts";
+
+export const TEST_SECRET = "api-test-secret-0123456789-abcdefghijklmnop";
+export const WEB_ORIGIN = "http://localhost:3000";
+
+export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    AUTH_SECRET: TEST_SECRET,
+    WEB_ORIGIN,
+    CORS_ORIGINS: [],
+    INITIAL_BALANCE: "100000",
+    LOGIN_MAX_FAILURES_PER_EMAIL: 5,
+    LOGIN_MAX_FAILURES_PER_IP: 30,
+    LOGIN_WINDOW_SECONDS: 900,
+    TRUST_PROXY: "loopback",
+    MARKET_BACKFILL_DAYS: 1,
+    ...overrides,
+  };
+}
+
+/** The api as main.ts builds it, on the given database, with prices set by hand. */
+export async function testApp(database: Database, overrides: Partial<ServerConfig> = {}) {
+  const feed = new ManualFeed();
+  const app: FastifyInstance = await buildServer({ database, config: testConfig(overrides), feed });
+  return { app, feed };
+}
+
+/** A session cookie exactly as Auth.js writes it: a JWE keyed by the secret, salted with the cookie name. */
+export async function sessionCookie(
+  claims: { sub: string; [key: string]: unknown },
+  options: { secret?: string; maxAge?: number; name?: string } = {},
+): Promise<string> {
+  const name = options.name ?? "authjs.session-token";
+  const token = await encode({
+    token: claims,
+    secret: options.secret ?? TEST_SECRET,
+    salt: name,
+    maxAge: options.maxAge,
+  });
+  return `${name}=${token}`;
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { RealtimeTokens } from "../src/auth/realtime-token.ts";
+import { deriveServiceKey, isServiceKey } from "../src/auth/service-key.ts";
+import { loadConfig } from "../src/env.ts";
+import { LoginThrottle } from "../src/services/login-throttle.ts";
+
+describe("LoginThrottle", () => {
+  it("blocks an email after the limit until the window passes", () => {
+    let now = 0;
+    const throttle = new LoginThrottle({ perEmail: 3, perIp: 100, windowMs: 60_000 }, () => now);
+    for (let i = 0; i < 3; i++) {
+      expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
+      throttle.recordFailure("a@x.io", undefined);
+    }
+    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(60);
+    now = 45_000;
+    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(15);
+    expect(throttle.retryAfterSeconds("b@x.io", undefined)).toBe(0);
+    now = 60_000;
+    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
+  });
+
+  it("forgets an email's failures after a success", () => {
+    const throttle = new LoginThrottle({ perEmail: 2, perIp: 100, windowMs: 60_000 }, () => 0);
+    throttle.recordFailure("a@x.io", "1.2.3.4");
+    throttle.recordSuccess("a@x.io");
+    throttle.recordFailure("a@x.io", "1.2.3.4");
+    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
+  });
+
+  it("counts an address across emails", () => {
+    const throttle = new LoginThrottle({ perEmail: 100, perIp: 2, windowMs: 10_000 }, () => 0);
+    throttle.recordFailure("a@x.io", "1.2.3.4");
+    throttle.recordFailure("b@x.io", "1.2.3.4");
+    expect(throttle.retryAfterSeconds("c@x.io", "1.2.3.4")).toBe(10);
+    expect(throttle.retryAfterSeconds("c@x.io", "5.6.7.8")).toBe(0);
+  });
+});
+
+describe("service key", () => {
+  it("is derived from the secret, never the secret itself, and compared exactly", () => {
+    const key = deriveServiceKey("s".repeat(40));
+    expect(key).not.toContain("s".repeat(10));
+    expect(deriveServiceKey("s".repeat(40))).toBe(key);
+    expect(deriveServiceKey("t".repeat(40))).not.toBe(key);
+    expect(isServiceKey(key, key)).toBe(true);
+    expect(isServiceKey(`${key}a`, key)).toBe(false);
+    expect(isServiceKey(undefined, key)).toBe(false);
+  });
+});
+
+describe("RealtimeTokens", () => {
+  it("round-trips a user id until the token expires", () => {
+    let now = 1_000;
+    const tokens = new RealtimeTokens("r".repeat(40), 60_000, () => now);
+    const { token, expiresAt } = tokens.issue("user-1");
+    expect(expiresAt.getTime()).toBe(61_000);
+    expect(tokens.verify(token)).toBe("user-1");
+    now = 61_000;
+    expect(tokens.verify(token)).toBeNull();
+  });
+
+  it("refuses tokens signed with another secret or changed in any way", () => {
+    const tokens = new RealtimeTokens("r".repeat(40));
+    const { token } = tokens.issue("user-1");
+    expect(new RealtimeTokens("q".repeat(40)).verify(token)).toBeNull();
+    const [payload = "", signature = ""] = token.split(".");
+    const forged = Buffer.from(Buffer.from(payload, "base64url").toString().replace("user-1", "user-2")).toString(
+      "base64url",
+    );
+    expect(tokens.verify(`${forged}.${signature}`)).toBeNull();
+    expect(tokens.verify(`${payload}.${signature}.extra`)).toBeNull();
+    expect(tokens.verify("")).toBeNull();
+  });
+});
+
+describe("loadConfig", () => {
+  const base = { AUTH_SECRET: "x".repeat(32) };
+
+  it("has working defaults for development", () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      NODE_ENV: "development",
+      API_PORT: 3001,
+      WEB_ORIGIN: "http://localhost:3000",
+      INITIAL_BALANCE: "100000",
+      SEED_DEMO: true,
+      MARKET_FEED: "simulated",
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    [{}, "AUTH_SECRET"],
+    [{ AUTH_SECRET: "short" }, "AUTH_SECRET"],
+    [{ ...base, INITIAL_BALANCE: "1e5" }, "INITIAL_BALANCE"],
+    [{ ...base, API_PORT: "http" }, "API_PORT"],
+    [{ ...base, DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ ...base, MARKET_FEED: "manual" }, "MARKET_FEED"],
+  ])("stops on %j naming %s", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("allows the manual feed only in test runs, and does not seed a demo in production", () => {
+    expect(loadConfig({ ...base, NODE_ENV: "test", MARKET_FEED: "manual" }).MARKET_FEED).toBe("manual");
+    expect(loadConfig({ ...base, NODE_ENV: "production" }).SEED_DEMO).toBe(false);
+  });
+});
+
+describe("ReplayFeed", () => {
+  it("plays the shipped sample in real time, on the markets' grids", async () => {
+    const { ReplayFeed } = await import("../src/market/feed.ts");
+    const { DEFAULT_MARKETS, isOnGrid } = await import("@tradeboard/core");
+    const file = new URL("../data/replay-sample.jsonl", import.meta.url).pathname;
+    const feed = new ReplayFeed(file, new Set(DEFAULT_MARKETS.map((m) => m.symbol)));
+    const ticks: { symbol: string; price: string; quantity: string; time: number }[] = [];
+    feed.start((tick) => ticks.push(tick));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    feed.stop();
+    expect(ticks.length).toBeGreaterThan(3);
+    for (const tick of ticks) {
+      const spec = DEFAULT_MARKETS.find((m) => m.symbol === tick.symbol);
+      expect(spec).toBeDefined();
+      expect(isOnGrid(tick.price, spec?.tickSize ?? "1")).toBe(true);
+      expect(isOnGrid(tick.quantity, spec?.lotSize ?? "1")).toBe(true);
+      expect(Math.abs(tick.time - Date.now())).toBeLessThan(5_000);
+    }
+  });
+
+  it("refuses a file without usable ticks", async () => {
+    const { ReplayFeed } = await import("../src/market/feed.ts");
+    const file = new URL("../data/replay-sample.jsonl", import.meta.url).pathname;
+    expect(() => new ReplayFeed(file, new Set(["XRP-USD"]))).toThrow("no ticks");
+  });
+});
