@@ -271,3 +271,43 @@ describe("a slow client", () => {
     reader.close();
   });
 });
+
+describe("heartbeats", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    database = await openTestDatabase("pglite");
+    app = await buildServer({
+      database,
+      config,
+      feed: new ManualFeed(),
+      specs: DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD"),
+      hubOptions: { heartbeatMs: 150 },
+    });
+    await app.markets.init();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it("keep a live client connected and drop one that stops answering", async () => {
+    const live = await TestSocket.open(wsUrl);
+    const dead = await TestSocket.open(wsUrl);
+    const welcome = await live.next("welcome");
+    expect(welcome.heartbeatMs).toBe(150);
+    // A client whose process hangs answers no pings: its socket is never read again.
+    (dead.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    await until(() => app.hub.connectionCount === 1, 5_000);
+    // The live one answered every ping and is still there; the server answers its pings too.
+    live.send({ type: "ping", id: "after-heartbeats" });
+    await expect(live.next("pong", (m) => m.id === "after-heartbeats")).resolves.toBeDefined();
+    expect(live.closed).toBeUndefined();
+    live.close();
+    dead.close();
+  });
+});
