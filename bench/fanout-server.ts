@@ -13,6 +13,7 @@ import { WebSocketServer } from "ws";
 import { RealtimeTokens } from "../apps/api/src/auth/realtime-token.ts";
 import { ManualFeed } from "../apps/api/src/market/feed.ts";
 import { buildServer } from "../apps/api/src/server.ts";
+import { testConfig } from "../apps/api/test/helpers/app.ts";
 
 const kind = process.argv[2] === "bare" ? "bare" : "tradeboard";
 const SECRET = "fanout-bench-secret-0123456789abcdefghijklmnop";
@@ -59,17 +60,7 @@ if (kind === "bare") {
   const app = await buildServer({
     database,
     feed,
-    config: {
-      AUTH_SECRET: SECRET,
-      WEB_ORIGIN: "http://localhost:3000",
-      CORS_ORIGINS: [],
-      INITIAL_BALANCE: "100000",
-      LOGIN_MAX_FAILURES_PER_EMAIL: 5,
-      LOGIN_MAX_FAILURES_PER_IP: 30,
-      LOGIN_WINDOW_SECONDS: 900,
-      TRUST_PROXY: "loopback",
-      MARKET_BACKFILL_DAYS: 1,
-    },
+    config: testConfig({ AUTH_SECRET: SECRET }),
   });
   await app.markets.init();
   app.markets.start();

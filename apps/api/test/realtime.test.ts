@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import { encode } from "@auth/core/jwt";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
@@ -7,22 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import { ManualFeed } from "../src/market/feed.ts";
 import { buildServer } from "../src/server.ts";
+import { sessionCookie, TEST_SECRET, testConfig, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 import { TestSocket } from "./helpers/ws-client.ts";
 
-const SECRET = "realtime-test-secret-0123456789-abcdefghij";
-const WEB_ORIGIN = "http://localhost:3000";
-const config = {
-  AUTH_SECRET: SECRET,
-  WEB_ORIGIN,
-  CORS_ORIGINS: [],
-  INITIAL_BALANCE: "100000",
-  LOGIN_MAX_FAILURES_PER_EMAIL: 5,
-  LOGIN_MAX_FAILURES_PER_IP: 30,
-  LOGIN_WINDOW_SECONDS: 900,
-  TRUST_PROXY: "loopback",
-  MARKET_BACKFILL_DAYS: 1,
-};
+const config = testConfig();
 
 describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
   let database: Database;
@@ -36,11 +24,6 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     open.push(socket);
     await socket.next("welcome");
     return socket;
-  }
-
-  async function sessionCookie(userId: string) {
-    const token = await encode({ token: { sub: userId }, secret: SECRET, salt: "authjs.session-token" });
-    return `authjs.session-token=${token}`;
   }
 
   beforeAll(async () => {
@@ -133,7 +116,7 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     const tokenResponse = await app.inject({
       method: "GET",
       url: "/api/realtime/token",
-      headers: { cookie: await sessionCookie(alice.id) },
+      headers: { cookie: await sessionCookie({ sub: alice.id }) },
     });
     expect(tokenResponse.statusCode).toBe(200);
     const { token } = tokenResponse.json() as { token: string };
@@ -143,7 +126,7 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     aliceSocket.send({ type: "subscribe", channels: ["user"] });
     await aliceSocket.next("subscribed", (m) => m.channel === "user");
     const bobSocket = await connect();
-    const bobToken = new RealtimeTokens(SECRET).issue(bob.id).token;
+    const bobToken = new RealtimeTokens(TEST_SECRET).issue(bob.id).token;
     bobSocket.send({ type: "auth", token: bobToken });
     await bobSocket.next("authenticated");
     bobSocket.send({ type: "subscribe", channels: ["user"] });
@@ -167,9 +150,9 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
       name: "Carol",
       passwordHash: null,
     });
-    const expired = new RealtimeTokens(SECRET, 60_000, () => Date.now() - 120_000).issue(user.id).token;
+    const expired = new RealtimeTokens(TEST_SECRET, 60_000, () => Date.now() - 120_000).issue(user.id).token;
     const otherSecret = new RealtimeTokens("another-secret-entirely-0123456789abcdef").issue(user.id).token;
-    const valid = new RealtimeTokens(SECRET).issue(user.id).token;
+    const valid = new RealtimeTokens(TEST_SECRET).issue(user.id).token;
     const altered = `${valid.slice(0, 5)}${valid[5] === "A" ? "B" : "A"}${valid.slice(6)}`;
     for (const token of [expired, otherSecret, altered, "nonsense"]) {
       await expect(TestSocket.open(`${wsUrl}?token=${encodeURIComponent(token)}`)).rejects.toThrow("HTTP 401");

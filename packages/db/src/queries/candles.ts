@@ -1,15 +1,10 @@
+import type { Candle } from "@tradeboard/core";
 import { and, asc, desc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { candles } from "../schema.ts";
 
-export interface StoredCandle {
-  time: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}
+/** A candle as core defines it; amounts come back as NUMERIC strings (18 places). */
+export type StoredCandle = Candle;
 
 function toStored(row: typeof candles.$inferSelect): StoredCandle {
   return {
