@@ -5,3 +5,4 @@ export * from "./intervals.ts";
 export * from "./markets.ts";
 export * from "./random.ts";
 export * from "./simulator.ts";
+export * from "./trigger-index.ts";
