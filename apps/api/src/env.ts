@@ -42,6 +42,8 @@ const schema = z
     MARKET_TICKS_PER_SECOND: z.coerce.number().min(0.1).max(100).default(4),
     MARKET_BACKFILL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     REPLAY_FILE: z.string().min(1).default(`${repoRoot}apps/api/data/replay-sample.jsonl`),
+    FEE_RATE: z.string().default("0.001").refine(isDecimalString, "must be a decimal fraction such as 0.001 (0.1 %)"),
+    SLIPPAGE_RATE: z.string().default("0.0005").refine(isDecimalString, "must be a decimal fraction such as 0.0005"),
     REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_PRETTY: boolean.optional(),

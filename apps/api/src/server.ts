@@ -14,9 +14,11 @@ import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { marketsRoutes } from "./routes/markets.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
+import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
+import { TradingService } from "./services/trading.ts";
 
 export type ServerConfig = Pick<
   ApiConfig,
@@ -38,6 +40,8 @@ export type ServerConfig = Pick<
       | "MARKET_BACKFILL_DAYS"
       | "REPLAY_FILE"
       | "REALTIME_TOKEN_TTL_SECONDS"
+      | "FEE_RATE"
+      | "SLIPPAGE_RATE"
     >
   >;
 
@@ -45,6 +49,7 @@ declare module "fastify" {
   interface FastifyInstance {
     markets: MarketService;
     hub: RealtimeHub;
+    trading: TradingService;
   }
 }
 
@@ -123,11 +128,22 @@ export async function buildServer(
     ...deps.hubOptions,
   });
   hub.attach(app.server);
+  const trading = new TradingService({
+    db,
+    specs,
+    rates: { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" },
+    lastPrice: (symbol) => markets.lastPrice(symbol),
+    notify: (userId, event) => hub.publishToUser(userId, event),
+    log: (message) => app.log.warn(message),
+  });
+  markets.onPrice((symbol, price) => trading.onPrice(symbol, price));
+  app.decorate("trading", trading);
   app.decorate("markets", markets);
   app.decorate("hub", hub);
   // Before the HTTP server closes: it waits for every open socket, upgraded ones included.
   app.addHook("preClose", async () => {
     await markets.stop();
+    await trading.settled();
     await hub.close();
   });
 
@@ -136,5 +152,6 @@ export async function buildServer(
   balancesRoutes(app, { db });
   marketsRoutes(app, { markets });
   realtimeRoutes(app, { tokens });
+  tradesRoutes(app, { trading });
   return app;
 }

@@ -3,6 +3,7 @@ export * from "./candles.ts";
 export * from "./decimal.ts";
 export * from "./intervals.ts";
 export * from "./markets.ts";
+export * from "./orders.ts";
 export * from "./random.ts";
 export * from "./simulator.ts";
 export * from "./trigger-index.ts";

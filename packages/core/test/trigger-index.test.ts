@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Decimal, TriggerIndex, type TriggerDirection } from "../src/index.ts";
+import { Decimal, type TriggerDirection, TriggerIndex } from "../src/index.ts";
 
 describe("TriggerIndex", () => {
   it("fires what the price reaches, lowest rise and highest fall first, ties in insertion order", () => {
@@ -58,7 +58,11 @@ describe("TriggerIndex", () => {
             const order = (d: TriggerDirection) =>
               crossed
                 .filter((e) => e.direction === d)
-                .sort((a, b) => (d === "rise" ? a.threshold.comparedTo(b.threshold) : b.threshold.comparedTo(a.threshold)) || a.seq - b.seq)
+                .sort(
+                  (a, b) =>
+                    (d === "rise" ? a.threshold.comparedTo(b.threshold) : b.threshold.comparedTo(a.threshold)) ||
+                    a.seq - b.seq,
+                )
                 .map((e) => e.id);
             expect(index.fire("X", price)).toEqual([...order("rise"), ...order("fall")]);
             live = live.filter((e) => !crossed.includes(e));

@@ -3,6 +3,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === "23505";
 }
 
+/** True when a CHECK constraint refused the change (SQLSTATE 23514): e.g. a balance would go negative. */
+export function isCheckViolation(error: unknown): boolean {
+  return sqlState(error) === "23514";
+}
+
 function sqlState(error: unknown): string | undefined {
   // Drizzle wraps driver errors; the SQLSTATE sits on the error or on its cause.
   for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {

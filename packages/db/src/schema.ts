@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, numeric, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /** Amounts are NUMERIC: wide enough for any supply, exact to 18 places; never floats. */
 const amount = (name: string) => numeric(name, { precision: 38, scale: 18 });
@@ -87,3 +98,86 @@ export const candles = pgTable(
 );
 
 export type CandleRow = typeof candles.$inferSelect;
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** The client's idempotency key: unique per user. */
+    clientOrderId: text("client_order_id"),
+    /** A digest of the request that created the order, to tell a retry from a conflicting reuse of the key. */
+    requestHash: text("request_hash").notNull(),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    type: text("type", { enum: ["market", "limit", "stop", "stop_limit"] }).notNull(),
+    status: text("status", {
+      enum: ["new", "partially_filled", "filled", "canceled", "rejected", "expired"],
+    }).notNull(),
+    timeInForce: text("time_in_force", { enum: ["gtc", "ioc"] }).notNull(),
+    quantity: amount("quantity").notNull(),
+    filledQuantity: amount("filled_quantity").notNull().default("0"),
+    limitPrice: amount("limit_price"),
+    stopPrice: amount("stop_price"),
+    /** What the order still reserves, and in which asset (released on cancel or fill). */
+    holdAsset: text("hold_asset"),
+    holdAmount: amount("hold_amount").notNull().default("0"),
+    reason: text("reason"),
+    /** When a stop or stop-limit order's stop was reached (a stop-limit then rests as a limit). */
+    triggeredAt: timestamp("triggered_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("orders_user_client_order_id_idx").on(t.userId, t.clientOrderId),
+    index("orders_user_created_idx").on(t.userId, t.createdAt),
+    index("orders_open_idx").on(t.status),
+    check("orders_hold_nonnegative", sql`${t.holdAmount} >= 0`),
+  ],
+);
+
+export const fills = pgTable(
+  "fills",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => orders.id),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    symbol: text("symbol").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    price: amount("price").notNull(),
+    quantity: amount("quantity").notNull(),
+    fee: amount("fee").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("fills_order_idx").on(t.orderId), index("fills_user_created_idx").on(t.userId, t.createdAt)],
+);
+
+/** Per user and market: what is held and what it cost (average-cost method), and the profit taken so far. */
+export const positions = pgTable(
+  "positions",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    symbol: text("symbol").notNull(),
+    quantity: amount("quantity").notNull().default("0"),
+    /** Total cost of the quantity held, fees excluded. */
+    cost: amount("cost").notNull().default("0"),
+    realizedPnl: numeric("realized_pnl", { precision: 38, scale: 18 }).notNull().default("0"),
+    feesPaid: amount("fees_paid").notNull().default("0"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.symbol] }),
+    check("positions_quantity_nonnegative", sql`${t.quantity} >= 0`),
+  ],
+);
+
+export type OrderRow = typeof orders.$inferSelect;
+export type FillRow = typeof fills.$inferSelect;
+export type PositionRow = typeof positions.$inferSelect;

@@ -64,6 +64,7 @@ export class MarketService {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private readonly priceListeners: ((symbol: string, price: string) => void)[] = [];
 
   constructor(private readonly deps: MarketServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -93,6 +94,11 @@ export class MarketService {
   get(symbol: string): MarketSummary | undefined {
     const state = this.markets.get(symbol);
     return state && this.summary(state);
+  }
+
+  /** Called with every trade's price after the market state has taken it in (the order engine listens). */
+  onPrice(listener: (symbol: string, price: string) => void): void {
+    this.priceListeners.push(listener);
   }
 
   lastPrice(symbol: string): string | undefined {
@@ -157,6 +163,7 @@ export class MarketService {
     }
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
+    for (const listener of this.priceListeners) listener(tick.symbol, tick.price);
   }
 
   private slideWindow(state: MarketState, closed: Candle): void {

@@ -1,4 +1,5 @@
 import { encode } from "@auth/core/jwt";
+import type { MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { ManualFeed } from "../../src/market/feed.ts";
@@ -23,9 +24,18 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
 }
 
 /** The api as main.ts builds it, on the given database, with prices set by hand. */
-export async function testApp(database: Database, overrides: Partial<ServerConfig> = {}) {
+export async function testApp(
+  database: Database,
+  overrides: Partial<ServerConfig> = {},
+  options: { specs?: readonly MarketSpec[] } = {},
+) {
   const feed = new ManualFeed();
-  const app: FastifyInstance = await buildServer({ database, config: testConfig(overrides), feed });
+  const app: FastifyInstance = await buildServer({
+    database,
+    config: testConfig(overrides),
+    feed,
+    specs: options.specs,
+  });
   return { app, feed };
 }
 

@@ -24,6 +24,19 @@ export async function postLedgerEntry(
 ): Promise<void> {
   const heldDelta = entry.heldDelta ?? "0";
   await db.insert(ledgerEntries).values({ ...entry, heldDelta });
+  // UPDATE first: Postgres checks an INSERT's candidate row against the CHECK
+  // constraints before it notices the conflict, so a negative delta must never
+  // travel as an insert.
+  const updated = await db
+    .update(balances)
+    .set({
+      available: sql`${balances.available} + ${entry.availableDelta}::numeric`,
+      held: sql`${balances.held} + ${heldDelta}::numeric`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(balances.userId, entry.userId), eq(balances.asset, entry.asset)))
+    .returning({ asset: balances.asset });
+  if (updated.length > 0) return;
   await db
     .insert(balances)
     .values({ userId: entry.userId, asset: entry.asset, available: entry.availableDelta, held: heldDelta })

@@ -1,0 +1,448 @@
+import { createHash } from "node:crypto";
+import type { ListOrdersQuery, OrderResponse, PlaceOrderBody, PortfolioResponse } from "@tradeboard/contracts";
+import {
+  checkOrder,
+  Decimal,
+  feeFor,
+  findMarket,
+  formatAmount,
+  holdFor,
+  limitCrossed,
+  limitFillPrice,
+  type MarketSpec,
+  marketFillPrice,
+  type OrderSide,
+  restingTrigger,
+  type TradingRates,
+  TriggerIndex,
+} from "@tradeboard/core";
+import {
+  applyFillToPosition,
+  type Db,
+  type FillRow,
+  fillsOf,
+  findOrder,
+  findOrderByClientId,
+  insertFill,
+  insertOrder,
+  isCheckViolation,
+  listBalances,
+  listOrders,
+  listPositions,
+  listRestingOrders,
+  type OrderRow,
+  postLedgerEntry,
+  transitionOrder,
+  type UserRow,
+} from "@tradeboard/db";
+import { AppError } from "../errors.ts";
+
+export interface TradingDeps {
+  db: Db;
+  specs: readonly MarketSpec[];
+  rates: TradingRates;
+  lastPrice(symbol: string): string | undefined;
+  notify(userId: string, event: { kind: string } & Record<string, unknown>): void;
+  log?(message: string): void;
+}
+
+type Executor = Parameters<Parameters<Db["transaction"]>[0]>[0];
+type Resting = { orderId: string; userId: string };
+
+/**
+ * Orders, fills and the money they move. Every balance change is a ledger
+ * entry in the same transaction as the order change that caused it; the
+ * database's CHECK constraints refuse any balance below zero, whatever runs at
+ * the same time. Resting orders wait in the trigger index; a tick that
+ * reaches them fills them.
+ */
+export class TradingService {
+  private readonly index = new TriggerIndex<Resting>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: TradingDeps) {}
+
+  /** Puts every resting order back in the trigger index (on start). */
+  async rebuild(): Promise<number> {
+    const resting = await listRestingOrders(this.deps.db);
+    for (const order of resting) this.rest(order);
+    return resting.length;
+  }
+
+  async placeOrder(user: UserRow, body: PlaceOrderBody): Promise<{ order: OrderResponse; created: boolean }> {
+    const spec = findMarket(body.symbol, this.deps.specs);
+    const last = this.deps.lastPrice(body.symbol);
+    if (!spec || !last) throw new AppError("not_found", `There is no market ${body.symbol}.`);
+    const requestHash = hashRequest(body);
+    if (body.clientOrderId) {
+      const existing = await findOrderByClientId(this.deps.db, { userId: user.id, clientOrderId: body.clientOrderId });
+      if (existing) return { order: await this.sameRequest(existing, requestHash), created: false };
+    }
+    const checked = checkOrder(spec, body, last);
+    if (!checked.ok)
+      throw new AppError("invalid_order", checked.message, { fields: { [checked.field]: checked.message } });
+    const quantity = checked.quantity;
+
+    const base = {
+      userId: user.id,
+      clientOrderId: body.clientOrderId ?? null,
+      requestHash,
+      symbol: spec.symbol,
+      side: body.side,
+      type: body.type,
+      timeInForce: body.timeInForce,
+      quantity: quantity.toFixed(),
+      limitPrice: body.limitPrice ?? null,
+      stopPrice: body.stopPrice ?? null,
+    } as const;
+
+    // What happens at once: a fill now, a cancel (IOC that cannot fill), or a rest.
+    const trigger = restingTrigger(base);
+    const stopReached = (body.type === "stop" || body.type === "stop_limit") && reaches(trigger, last);
+    let fillPrice: Decimal | null = null;
+    if (body.type === "market" || (body.type === "stop" && stopReached)) {
+      fillPrice = marketFillPrice(spec, body.side, last, this.deps.rates.slippageRate);
+    } else if ((body.type === "limit" || (body.type === "stop_limit" && stopReached)) && body.limitPrice) {
+      if (limitCrossed(body.side, body.limitPrice, last)) fillPrice = limitFillPrice(body.side, body.limitPrice, last);
+    }
+    const cancelNow = fillPrice === null && body.timeInForce === "ioc";
+
+    let order: OrderRow | null;
+    try {
+      order = await this.deps.db.transaction(async (tx) => {
+        if (fillPrice) {
+          const inserted = await insertOrder(tx, {
+            ...base,
+            status: "new",
+            triggeredAt: stopReached ? new Date() : null,
+          });
+          return inserted && (await this.fill(tx, inserted, fillPrice));
+        }
+        if (cancelNow) {
+          return insertOrder(tx, {
+            ...base,
+            status: "canceled",
+            reason: "immediate-or-cancel: no fill at the current price",
+          });
+        }
+        const worst =
+          body.side === "buy" && body.type === "stop"
+            ? marketFillPrice(spec, "buy", body.stopPrice ?? last, this.deps.rates.slippageRate)
+            : new Decimal(body.limitPrice ?? body.stopPrice ?? last);
+        const hold = holdFor(spec, body.side, quantity, worst, this.deps.rates.feeRate);
+        const inserted = await insertOrder(tx, {
+          ...base,
+          status: "new",
+          holdAsset: hold.asset,
+          holdAmount: hold.amount.toFixed(),
+          triggeredAt: stopReached ? new Date() : null,
+        });
+        if (!inserted) return null;
+        await postLedgerEntry(tx, {
+          userId: user.id,
+          asset: hold.asset,
+          kind: "hold",
+          availableDelta: hold.amount.negated().toFixed(),
+          heldDelta: hold.amount.toFixed(),
+          reference: inserted.id,
+        });
+        return inserted;
+      });
+    } catch (error) {
+      if (isCheckViolation(error)) throw this.insufficient(spec, body.side);
+      throw error;
+    }
+    if (!order) {
+      // Another request with the same clientOrderId won the race: answer as it did.
+      const existing = await findOrderByClientId(this.deps.db, {
+        userId: user.id,
+        clientOrderId: body.clientOrderId ?? "",
+      });
+      if (!existing) throw new AppError("duplicate_client_order_id", "This clientOrderId is in use.");
+      return { order: await this.sameRequest(existing, requestHash), created: false };
+    }
+    if (order.status === "new") this.rest(order);
+    const response = await this.toResponse(order);
+    this.deps.notify(user.id, {
+      kind: "order",
+      event: order.status === "filled" ? "filled" : order.status === "canceled" ? "canceled" : "accepted",
+      order: response,
+    });
+    this.deps.notify(user.id, { kind: "balance" });
+    return { order: response, created: true };
+  }
+
+  async getOrder(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderResponse> {
+    return this.toResponse(await this.find(user, ref));
+  }
+
+  async cancelOrder(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderResponse> {
+    const order = await this.find(user, ref);
+    const canceled = await this.deps.db.transaction(async (tx) => {
+      const row = await transitionOrder(tx, {
+        id: order.id,
+        from: ["new", "partially_filled"],
+        set: { status: "canceled", holdAmount: "0", reason: null },
+      });
+      if (row) await this.release(tx, order);
+      return row;
+    });
+    if (!canceled) throw new AppError("order_not_open", `The order is ${order.status} and can no longer be cancelled.`);
+    this.index.remove(order.id);
+    const response = await this.toResponse(canceled);
+    this.deps.notify(user.id, { kind: "order", event: "canceled", order: response });
+    this.deps.notify(user.id, { kind: "balance" });
+    return response;
+  }
+
+  async listOrders(user: UserRow, query: ListOrdersQuery) {
+    const { rows, total } = await listOrders(this.deps.db, { userId: user.id, ...query });
+    const allFills = await fillsOf(
+      this.deps.db,
+      rows.map((r) => r.id),
+    );
+    return { orders: rows.map((row) => toResponse(row, allFills)), total };
+  }
+
+  async portfolio(user: UserRow): Promise<PortfolioResponse> {
+    const [balances, positions] = await Promise.all([
+      listBalances(this.deps.db, { userId: user.id }),
+      listPositions(this.deps.db, { userId: user.id }),
+    ]);
+    let equity = new Decimal(0);
+    for (const b of balances) if (b.asset === "USD") equity = equity.plus(b.available).plus(b.held);
+    const shown = positions
+      .filter((p) => !new Decimal(p.quantity).isZero() || !new Decimal(p.realizedPnl).isZero())
+      .map((p) => {
+        const last = new Decimal(this.deps.lastPrice(p.symbol) ?? "0");
+        const quantity = new Decimal(p.quantity);
+        const marketValue = quantity.times(last);
+        equity = equity.plus(marketValue);
+        const averageCost = quantity.isZero() ? new Decimal(0) : new Decimal(p.cost).div(quantity);
+        return {
+          symbol: p.symbol,
+          quantity: quantity.toFixed(),
+          averageCost: formatAmount(averageCost.toDecimalPlaces(8).toFixed(), "USD"),
+          marketValue: marketValue.toFixed(2, Decimal.ROUND_HALF_EVEN),
+          unrealizedPnl: marketValue.minus(p.cost).toFixed(2, Decimal.ROUND_HALF_EVEN),
+          realizedPnl: new Decimal(p.realizedPnl).toFixed(2, Decimal.ROUND_HALF_EVEN),
+        };
+      });
+    return {
+      balances: balances.map((b) => ({
+        asset: b.asset,
+        available: formatAmount(b.available, b.asset),
+        held: formatAmount(b.held, b.asset),
+      })),
+      positions: shown,
+      equity: equity.toFixed(2, Decimal.ROUND_HALF_EVEN),
+    };
+  }
+
+  /** Called with every trade price: fills what the price reached, one order at a time. */
+  onPrice(symbol: string, price: string): void {
+    const fired = this.index.fire(symbol, price);
+    if (fired.length === 0) return;
+    this.queue = this.queue.then(async () => {
+      for (const entry of fired) {
+        try {
+          await this.trigger(entry, price);
+        } catch (error) {
+          this.deps.log?.(`order ${entry.orderId} could not be processed: ${(error as Error).message}`);
+        }
+      }
+    });
+  }
+
+  /** Resolves when every fill triggered so far is written. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private async trigger(entry: Resting, price: string): Promise<void> {
+    const order = await findOrder(this.deps.db, { userId: entry.userId, id: entry.orderId });
+    if (!order || order.status !== "new") return;
+    const spec = findMarket(order.symbol, this.deps.specs);
+    if (!spec) return;
+    if (order.type === "stop_limit" && !order.triggeredAt) {
+      // The stop is reached: from now on it is a limit order.
+      const triggered = await transitionOrder(this.deps.db, {
+        id: order.id,
+        from: ["new"],
+        set: { triggeredAt: new Date() },
+      });
+      if (!triggered) return;
+      if (!limitCrossed(order.side, order.limitPrice ?? "0", price)) {
+        this.rest(triggered);
+        return;
+      }
+    }
+    const fillPrice =
+      order.type === "stop"
+        ? marketFillPrice(spec, order.side, price, this.deps.rates.slippageRate)
+        : limitFillPrice(order.side, order.limitPrice ?? price, price);
+    let filled: OrderRow | null;
+    try {
+      filled = await this.deps.db.transaction(async (tx) => {
+        const claimed = await transitionOrder(tx, { id: order.id, from: ["new"], set: { holdAmount: "0" } });
+        if (!claimed) return null;
+        await this.release(tx, order);
+        return this.fill(tx, claimed, fillPrice);
+      });
+    } catch (error) {
+      if (!isCheckViolation(error)) throw error;
+      // The price gapped past what the order reserved and the account cannot pay the difference.
+      filled = await this.deps.db.transaction(async (tx) => {
+        const rejected = await transitionOrder(tx, {
+          id: order.id,
+          from: ["new"],
+          set: { status: "rejected", holdAmount: "0", reason: "insufficient funds at the trigger price" },
+        });
+        if (rejected) await this.release(tx, order);
+        return rejected;
+      });
+    }
+    if (!filled) return;
+    const response = await this.toResponse(filled);
+    this.deps.notify(order.userId, {
+      kind: "order",
+      event: filled.status === "filled" ? "filled" : "canceled",
+      order: response,
+    });
+    this.deps.notify(order.userId, { kind: "balance" });
+  }
+
+  /** Executes the whole order at `price` inside `tx`: money, position, fill, status. */
+  private async fill(tx: Executor, order: OrderRow, price: Decimal): Promise<OrderRow> {
+    const spec = findMarket(order.symbol, this.deps.specs);
+    if (!spec) throw new Error(`no market ${order.symbol}`);
+    const quantity = new Decimal(order.quantity);
+    const notional = quantity.times(price);
+    const fee = feeFor(notional, this.deps.rates.feeRate, spec.quote);
+    const baseDelta = order.side === "buy" ? quantity : quantity.negated();
+    const entry = { userId: order.userId, reference: order.id };
+    await postLedgerEntry(tx, { ...entry, asset: spec.base, kind: "fill", availableDelta: baseDelta.toFixed() });
+    await postLedgerEntry(tx, {
+      ...entry,
+      asset: spec.quote,
+      kind: "fill",
+      availableDelta: (order.side === "buy" ? notional.negated() : notional).toFixed(),
+    });
+    await postLedgerEntry(tx, { ...entry, asset: spec.quote, kind: "fee", availableDelta: fee.negated().toFixed() });
+    await applyFillToPosition(tx, {
+      userId: order.userId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: quantity.toFixed(),
+      notional: notional.toFixed(),
+      fee: fee.toFixed(),
+    });
+    await insertFill(tx, {
+      orderId: order.id,
+      userId: order.userId,
+      symbol: order.symbol,
+      side: order.side,
+      price: price.toFixed(),
+      quantity: quantity.toFixed(),
+      fee: fee.toFixed(),
+    });
+    const done = await transitionOrder(tx, {
+      id: order.id,
+      from: ["new"],
+      set: { status: "filled", filledQuantity: quantity.toFixed(), holdAmount: "0" },
+    });
+    if (!done) throw new Error(`order ${order.id} changed while filling`);
+    return done;
+  }
+
+  /** Gives back what a resting order reserved. */
+  private async release(tx: Executor, order: OrderRow): Promise<void> {
+    const amount = new Decimal(order.holdAmount);
+    if (!order.holdAsset || amount.isZero()) return;
+    await postLedgerEntry(tx, {
+      userId: order.userId,
+      asset: order.holdAsset,
+      kind: "release",
+      availableDelta: amount.toFixed(),
+      heldDelta: amount.negated().toFixed(),
+      reference: order.id,
+    });
+  }
+
+  private rest(order: OrderRow): void {
+    const waitingAsLimit = order.type === "stop_limit" && order.triggeredAt !== null;
+    const { direction, threshold } = restingTrigger(waitingAsLimit ? { ...order, type: "limit" } : order);
+    this.index.add(order.id, order.symbol, direction, threshold, { orderId: order.id, userId: order.userId });
+  }
+
+  private async find(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderRow> {
+    const order =
+      "id" in ref
+        ? await findOrder(this.deps.db, { userId: user.id, id: ref.id })
+        : await findOrderByClientId(this.deps.db, { userId: user.id, clientOrderId: ref.clientOrderId });
+    // Another user's order answers exactly like one that does not exist.
+    if (!order) throw new AppError("not_found", "There is no such order.");
+    return order;
+  }
+
+  private async sameRequest(existing: OrderRow, requestHash: string): Promise<OrderResponse> {
+    if (existing.requestHash !== requestHash) {
+      throw new AppError("duplicate_client_order_id", "This clientOrderId was already used for a different order.");
+    }
+    return this.toResponse(existing);
+  }
+
+  private insufficient(spec: MarketSpec, side: OrderSide): AppError {
+    const asset = side === "buy" ? spec.quote : spec.base;
+    return new AppError("insufficient_funds", `Not enough ${asset} available for this order.`, {
+      fields: { quantity: `not enough ${asset} available` },
+    });
+  }
+
+  private async toResponse(order: OrderRow): Promise<OrderResponse> {
+    return toResponse(order, await fillsOf(this.deps.db, [order.id]));
+  }
+}
+
+function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, price: string): boolean {
+  return trigger.direction === "rise"
+    ? new Decimal(price).greaterThanOrEqualTo(trigger.threshold)
+    : new Decimal(price).lessThanOrEqualTo(trigger.threshold);
+}
+
+/** The request as it matters for idempotency: the same fields in a fixed order. */
+function hashRequest(body: PlaceOrderBody): string {
+  const { symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce } = body;
+  const canonical = JSON.stringify([symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce]);
+  return createHash("sha256").update(canonical).digest("base64url");
+}
+
+const trim = (value: string | null) => (value === null ? null : new Decimal(value).toFixed());
+
+function toResponse(order: OrderRow, allFills: readonly FillRow[]): OrderResponse {
+  const own = allFills.filter((f) => f.orderId === order.id);
+  const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
+  const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
+  return {
+    id: order.id,
+    clientOrderId: order.clientOrderId,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    status: order.status,
+    timeInForce: order.timeInForce,
+    quantity: new Decimal(order.quantity).toFixed(),
+    filledQuantity: filled.toFixed(),
+    averagePrice: filled.isZero() ? null : value.div(filled).toFixed(),
+    limitPrice: trim(order.limitPrice),
+    stopPrice: trim(order.stopPrice),
+    reason: order.reason,
+    fills: own.map((f) => ({
+      price: new Decimal(f.price).toFixed(),
+      quantity: new Decimal(f.quantity).toFixed(),
+      fee: new Decimal(f.fee).toFixed(),
+      time: f.createdAt.toISOString(),
+    })),
+    createdAt: order.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,328 @@
+import { DEFAULT_MARKETS, Decimal } from "@tradeboard/core";
+import { type Database, insertUser, listBalances, postLedgerEntry, sumLedger } from "@tradeboard/db";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManualFeed } from "../src/market/feed.ts";
+import { sessionCookie, testApp } from "./helpers/app.ts";
+import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+
+const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD" || m.symbol === "ETH-USD");
+const rates = { FEE_RATE: "0.001", SLIPPAGE_RATE: "0.0005" };
+
+describe.each(testDrivers)("paper trading on %s", (driver) => {
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    ({ app, feed } = await testApp(database, rates, { specs }));
+    await app.markets.init();
+    app.markets.start();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  /** A new user with the 100,000 USD paper balance, and their session cookie. */
+  async function trader(name: string) {
+    const user = await insertUser(database.db, {
+      email: `${name}-${driver}-${Math.random()}@example.com`,
+      name,
+      passwordHash: null,
+    });
+    await postLedgerEntry(database.db, {
+      userId: user.id,
+      asset: "USD",
+      kind: "initial_deposit",
+      availableDelta: "100000",
+    });
+    return { id: user.id, cookie: await sessionCookie({ sub: user.id }) };
+  }
+
+  const call = (cookie: string, method: "GET" | "POST" | "DELETE", url: string, payload?: object) =>
+    app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+
+  async function balances(userId: string) {
+    const rows = await listBalances(database.db, { userId });
+    return Object.fromEntries(
+      rows.map((b) => [
+        b.asset,
+        { available: new Decimal(b.available).toFixed(), held: new Decimal(b.held).toFixed() },
+      ]),
+    );
+  }
+
+  async function ledgerMatches(userId: string) {
+    const sums = await sumLedger(database.db, { userId });
+    const rows = await listBalances(database.db, { userId });
+    for (const row of rows) {
+      const sum = sums.find((s) => s.asset === row.asset);
+      expect(new Decimal(sum?.available ?? 0).equals(row.available)).toBe(true);
+      expect(new Decimal(sum?.held ?? 0).equals(row.held)).toBe(true);
+      expect(new Decimal(row.available).greaterThanOrEqualTo(0)).toBe(true);
+    }
+  }
+
+  it("fills a market buy at once at the last price plus slippage, with the fee", async () => {
+    const { id, cookie } = await trader("ada");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const res = await call(cookie, "POST", "/api/trades", {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "market",
+      quantity: "0.5",
+    });
+    expect(res.statusCode).toBe(201);
+    // 60000 × 1.0005 = 60030.00; notional 0.5 × 60030 = 30015; fee 0.1 % = 30.015 → 30.02 (rounded up to the cent)
+    expect(res.json()).toMatchObject({
+      status: "filled",
+      quantity: "0.5",
+      filledQuantity: "0.5",
+      averagePrice: "60030",
+      fills: [{ price: "60030", quantity: "0.5", fee: "30.02" }],
+    });
+    // 100000 − 30015 − 30.02 = 69954.98
+    expect(await balances(id)).toEqual({
+      BTC: { available: "0.5", held: "0" },
+      USD: { available: "69954.98", held: "0" },
+    });
+    await ledgerMatches(id);
+
+    const portfolio = (await call(cookie, "GET", "/api/portfolio")).json();
+    feed.trade("BTC-USD", "61000.00", { quantity: "1" });
+    const later = (await call(cookie, "GET", "/api/portfolio")).json();
+    expect(portfolio.positions).toEqual([
+      {
+        symbol: "BTC-USD",
+        quantity: "0.5",
+        averageCost: "60030.00",
+        marketValue: "30000.00",
+        unrealizedPnl: "-15.00",
+        realizedPnl: "0.00",
+      },
+    ]);
+    // 0.5 × 61000 = 30500; equity 69954.98 + 30500 = 100454.98
+    expect(later).toMatchObject({
+      positions: [{ marketValue: "30500.00", unrealizedPnl: "485.00" }],
+      equity: "100454.98",
+    });
+  });
+
+  it("rests a limit buy, reserving its cost, and fills it when the price falls to it", async () => {
+    const { id, cookie } = await trader("bea");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const placed = await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "limit",
+      quantity: "2",
+      limitPrice: "2900.00",
+    });
+    expect(placed.statusCode).toBe(201);
+    expect(placed.json()).toMatchObject({ status: "new", filledQuantity: "0", averagePrice: null });
+    // held: 2 × 2900 = 5800 + fee 5.80 = 5805.80
+    expect(await balances(id)).toEqual({ USD: { available: "94194.2", held: "5805.8" } });
+
+    feed.trade("ETH-USD", "2950.00", { quantity: "1" });
+    await app.trading.settled();
+    expect((await call(cookie, "GET", `/api/trades/${placed.json().id}`)).json().status).toBe("new");
+
+    feed.trade("ETH-USD", "2890.00", { quantity: "1" }); // gapped below the limit: fills at 2890, better
+    await app.trading.settled();
+    const filled = (await call(cookie, "GET", `/api/trades/${placed.json().id}`)).json();
+    expect(filled).toMatchObject({ status: "filled", averagePrice: "2890", fills: [{ price: "2890", fee: "5.78" }] });
+    // 100000 − 5780 − 5.78 = 94214.22, nothing held any more
+    expect(await balances(id)).toEqual({
+      ETH: { available: "2", held: "0" },
+      USD: { available: "94214.22", held: "0" },
+    });
+    await ledgerMatches(id);
+  });
+
+  it("cancels an open order and gives its funds back; only once, and only for its owner", async () => {
+    const { id, cookie } = await trader("cy");
+    const other = await trader("eve");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const placed = (
+      await call(cookie, "POST", "/api/trades", {
+        symbol: "BTC-USD",
+        side: "buy",
+        type: "limit",
+        quantity: "0.1",
+        limitPrice: "50000.00",
+        clientOrderId: "cy-1",
+      })
+    ).json();
+    expect((await call(other.cookie, "GET", `/api/trades/${placed.id}`)).statusCode).toBe(404);
+    expect((await call(other.cookie, "DELETE", `/api/trades/${placed.id}`)).statusCode).toBe(404);
+    expect((await call(other.cookie, "GET", "/api/trades/by-client-id/cy-1")).statusCode).toBe(404);
+
+    const canceled = await call(cookie, "DELETE", "/api/trades/by-client-id/cy-1");
+    expect(canceled.statusCode).toBe(200);
+    expect(canceled.json()).toMatchObject({ id: placed.id, status: "canceled" });
+    expect(await balances(id)).toEqual({ USD: { available: "100000", held: "0" } });
+    const again = await call(cookie, "DELETE", `/api/trades/${placed.id}`);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: { code: "order_not_open" } });
+    feed.trade("BTC-USD", "49000.00", { quantity: "1" });
+    await app.trading.settled();
+    expect((await call(cookie, "GET", `/api/trades/${placed.id}`)).json().status).toBe("canceled");
+    await ledgerMatches(id);
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+  });
+
+  it("returns the first order for a repeated clientOrderId, even 50 at once, and refuses a different body", async () => {
+    const { cookie } = await trader("dee");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const body = {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "limit",
+      quantity: "0.01",
+      limitPrice: "55000.00",
+      clientOrderId: "same-key",
+    };
+    const answers = await Promise.all(Array.from({ length: 50 }, () => call(cookie, "POST", "/api/trades", body)));
+    const ids = new Set(answers.map((a) => a.json().id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(49);
+    const list = (await call(cookie, "GET", "/api/trades?open=true")).json();
+    expect(list.total).toBe(1);
+    const conflict = await call(cookie, "POST", "/api/trades", { ...body, quantity: "0.02" });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json()).toMatchObject({ error: { code: "duplicate_client_order_id" } });
+  });
+
+  it("accepts 200 simultaneous orders only up to the balance", async () => {
+    const { id, cookie } = await trader("fay");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    // Each reserves 0.2 × 2500 = 500 + 0.50 fee = 500.50; 100000 / 500.50 → 199 fit, so ask for 250.
+    const answers = await Promise.all(
+      Array.from({ length: 250 }, () =>
+        call(cookie, "POST", "/api/trades", {
+          symbol: "ETH-USD",
+          side: "buy",
+          type: "limit",
+          quantity: "0.2",
+          limitPrice: "2500.00",
+        }),
+      ),
+    );
+    const accepted = answers.filter((a) => a.statusCode === 201).length;
+    const refused = answers.filter((a) => a.statusCode === 422);
+    expect(accepted).toBe(199);
+    expect(refused).toHaveLength(51);
+    expect(refused[0]?.json()).toMatchObject({
+      error: { code: "insufficient_funds", message: expect.stringContaining("USD") },
+    });
+    const usd = (await balances(id)).USD;
+    expect(usd?.held).toBe(new Decimal("500.5").times(199).toFixed());
+    await ledgerMatches(id);
+  });
+
+  it("refuses what cannot be done with a clear 4xx", async () => {
+    const { cookie } = await trader("gus");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const cases: [object, number, string][] = [
+      [{ symbol: "BTC-USD", side: "buy", type: "market", quantity: 0.5 }, 400, "decimal strings"],
+      [{ symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.000001" }, 422, "lot size"],
+      [{ symbol: "BTC-USD", side: "buy", type: "limit", quantity: "0.1", limitPrice: "50000.005" }, 422, "tick size"],
+      [{ symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.00001" }, 422, "minimum"],
+      [{ symbol: "BTC-USD", side: "buy", type: "limit", quantity: "0.1" }, 422, "limitPrice"],
+      [{ symbol: "BTC-USD", side: "sell", type: "market", quantity: "1" }, 422, "BTC"],
+      [{ symbol: "BTC-USD", side: "buy", type: "market", quantity: "10" }, 422, "USD"],
+      [{ symbol: "XRP-USD", side: "buy", type: "market", quantity: "1" }, 404, "no market"],
+      [{ symbol: "BTC-USD", side: "buy", type: "market", quantity: "1", notional: "100" }, 422, "either"],
+    ];
+    for (const [body, status, text] of cases) {
+      const res = await call(cookie, "POST", "/api/trades", body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(status);
+      expect(res.json().error.message).toContain(text);
+    }
+    expect((await call(cookie, "GET", "/api/trades")).json().total).toBe(0);
+  });
+
+  it("cancels an immediate-or-cancel limit that cannot fill, and buys by amount", async () => {
+    const { id, cookie } = await trader("hal");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const ioc = await call(cookie, "POST", "/api/trades", {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "limit",
+      quantity: "0.1",
+      limitPrice: "59000.00",
+      timeInForce: "ioc",
+    });
+    expect(ioc.json()).toMatchObject({ status: "canceled", reason: expect.stringContaining("immediate-or-cancel") });
+    const byAmount = await call(cookie, "POST", "/api/trades", {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "market",
+      notional: "1000",
+    });
+    // 1000 / 60000 = 0.016666… → 0.01666 (down to the lot of 0.00001) at 60030
+    expect(byAmount.json()).toMatchObject({ status: "filled", quantity: "0.01666", averagePrice: "60030" });
+    await ledgerMatches(id);
+  });
+
+  it("triggers a stop as a market order when the price rises through it", async () => {
+    const { id, cookie } = await trader("ivy");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const stop = (
+      await call(cookie, "POST", "/api/trades", {
+        symbol: "ETH-USD",
+        side: "buy",
+        type: "stop",
+        quantity: "1",
+        stopPrice: "3100.00",
+      })
+    ).json();
+    expect(stop.status).toBe("new");
+    feed.trade("ETH-USD", "3120.00", { quantity: "1" });
+    await app.trading.settled();
+    // 3120 × 1.0005 = 3121.56
+    expect((await call(cookie, "GET", `/api/trades/${stop.id}`)).json()).toMatchObject({
+      status: "filled",
+      averagePrice: "3121.56",
+    });
+    // And sells it again at a profit: realized P&L = 3200 × 0.9995 = 3198.40 − 3121.56 = 76.84
+    feed.trade("ETH-USD", "3200.00", { quantity: "1" });
+    await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "sell", type: "market", quantity: "1" });
+    const portfolio = (await call(cookie, "GET", "/api/portfolio")).json();
+    expect(portfolio.positions).toEqual([
+      expect.objectContaining({ symbol: "ETH-USD", quantity: "0", realizedPnl: "76.84" }),
+    ]);
+    await ledgerMatches(id);
+  });
+
+  it("keeps resting orders across a restart and fills them on the next cross", async () => {
+    const { id, cookie } = await trader("jo");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    await call(cookie, "POST", "/api/trades", { symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.01" });
+    const placed = await call(cookie, "POST", "/api/trades", {
+      symbol: "BTC-USD",
+      side: "sell",
+      type: "limit",
+      quantity: "0.01",
+      limitPrice: "70000.00",
+    });
+    expect(placed.statusCode).toBe(201);
+    // The BTC is reserved by the resting sell.
+    expect((await balances(id)).BTC).toEqual({ available: "0", held: "0.01" });
+
+    const second = await testApp(database, rates, { specs });
+    await second.app.markets.init();
+    expect(await second.app.trading.rebuild()).toBeGreaterThanOrEqual(1);
+    second.app.markets.start();
+    second.feed.trade("BTC-USD", "70500.00", { quantity: "1" });
+    await second.app.trading.settled();
+    await second.app.close();
+    // Gapped above the limit: sold at 70500, better than asked.
+    const after = (await call(cookie, "GET", `/api/trades/${placed.json().id}`)).json();
+    expect(after).toMatchObject({ status: "filled", averagePrice: "70500" });
+    await ledgerMatches(id);
+  });
+});

@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { balance } from "./balances.ts";
+import { decimalString } from "./decimal.ts";
+import { marketSymbol } from "./markets.ts";
+
+export const orderSides = ["buy", "sell"] as const;
+export const orderTypes = ["market", "limit", "stop", "stop_limit"] as const;
+export const orderStatuses = ["new", "partially_filled", "filled", "canceled", "rejected", "expired"] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+export const clientOrderId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "clientOrderId may hold letters, digits and _ . : - only");
+
+/** POST /api/trades */
+export const placeOrderBody = z.strictObject({
+  symbol: marketSymbol,
+  side: z.enum(orderSides),
+  type: z.enum(orderTypes),
+  /** Base quantity, or `notional` (quote amount) for market and limit orders. */
+  quantity: decimalString.optional(),
+  notional: decimalString.optional(),
+  limitPrice: decimalString.optional(),
+  stopPrice: decimalString.optional(),
+  timeInForce: z.enum(["gtc", "ioc"]).default("gtc"),
+  clientOrderId: clientOrderId.optional(),
+});
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+export const fill = z.object({ price: z.string(), quantity: z.string(), fee: z.string(), time: z.iso.datetime() });
+
+export const orderResponse = z.object({
+  id: z.uuid(),
+  clientOrderId: z.string().nullable(),
+  symbol: z.string(),
+  side: z.enum(orderSides),
+  type: z.enum(orderTypes),
+  status: z.enum(orderStatuses),
+  timeInForce: z.enum(["gtc", "ioc"]),
+  quantity: z.string(),
+  filledQuantity: z.string(),
+  averagePrice: z.string().nullable(),
+  limitPrice: z.string().nullable(),
+  stopPrice: z.string().nullable(),
+  /** Why a rejected or cancelled order ended, when it did not end by a fill or by the user. */
+  reason: z.string().nullable(),
+  fills: z.array(fill),
+  createdAt: z.iso.datetime(),
+});
+export type OrderResponse = z.infer<typeof orderResponse>;
+
+/** GET /api/trades */
+export const listOrdersQuery = z.strictObject({
+  symbol: marketSymbol.optional(),
+  side: z.enum(orderSides).optional(),
+  status: z.enum(orderStatuses).optional(),
+  /** `open`: new and partially filled orders. */
+  open: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type ListOrdersQuery = z.infer<typeof listOrdersQuery>;
+
+export const listOrdersResponse = z.object({ orders: z.array(orderResponse), total: z.number().int() });
+
+export const orderParams = z.strictObject({ id: z.uuid({ error: "not an order id" }) });
+export const clientOrderParams = z.strictObject({ clientOrderId });
+
+export const position = z.object({
+  symbol: z.string(),
+  quantity: z.string(),
+  averageCost: z.string(),
+  marketValue: z.string(),
+  unrealizedPnl: z.string(),
+  realizedPnl: z.string(),
+});
+
+/** GET /api/portfolio */
+export const portfolioResponse = z.object({
+  balances: z.array(balance),
+  positions: z.array(position),
+  equity: z.string(),
+});
+export type PortfolioResponse = z.infer<typeof portfolioResponse>;
+
+/** Private events on the `user` channel. */
+export type OrderEvent = { kind: "order"; event: "accepted" | "filled" | "canceled"; order: OrderResponse };
+export type BalanceEvent = { kind: "balance" };

@@ -1,0 +1,149 @@
+import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { type FillRow, fills, type OrderRow, orders, positions } from "../schema.ts";
+
+export type NewOrder = typeof orders.$inferInsert;
+
+/** Inserts an order; null when the user already has one with this clientOrderId. */
+export async function insertOrder(db: Db, order: NewOrder): Promise<OrderRow | null> {
+  const [row] = await db
+    .insert(orders)
+    .values(order)
+    .onConflictDoNothing({ target: [orders.userId, orders.clientOrderId] })
+    .returning();
+  return row ?? null;
+}
+
+export async function findOrder(db: Db, params: { userId: string; id: string }): Promise<OrderRow | null> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, params.id), eq(orders.userId, params.userId)));
+  return row ?? null;
+}
+
+export async function findOrderByClientId(
+  db: Db,
+  params: { userId: string; clientOrderId: string },
+): Promise<OrderRow | null> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.userId, params.userId), eq(orders.clientOrderId, params.clientOrderId)));
+  return row ?? null;
+}
+
+/**
+ * Moves an order on only if it is still in one of `from`: the one place where a
+ * fill and a cancel racing for the same order are decided.
+ */
+export async function transitionOrder(
+  db: Db,
+  params: { id: string; from: OrderRow["status"][]; set: Partial<NewOrder> },
+): Promise<OrderRow | null> {
+  const [row] = await db
+    .update(orders)
+    .set({ ...params.set, updatedAt: sql`now()` })
+    .where(and(eq(orders.id, params.id), inArray(orders.status, params.from)))
+    .returning();
+  return row ?? null;
+}
+
+export async function listOrders(
+  db: Db,
+  params: {
+    userId: string;
+    symbol?: string;
+    side?: string;
+    status?: string;
+    open?: boolean;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ rows: OrderRow[]; total: number }> {
+  const filters: (SQL | undefined)[] = [
+    eq(orders.userId, params.userId),
+    params.symbol ? eq(orders.symbol, params.symbol) : undefined,
+    params.side ? eq(orders.side, params.side as OrderRow["side"]) : undefined,
+    params.status ? eq(orders.status, params.status as OrderRow["status"]) : undefined,
+    params.open === undefined
+      ? undefined
+      : params.open
+        ? inArray(orders.status, ["new", "partially_filled"])
+        : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]),
+  ];
+  const where = and(...filters);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(orders)
+      .where(where)
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(params.limit)
+      .offset(params.offset),
+    db.select({ value: count() }).from(orders).where(where),
+  ]);
+  return { rows, total: total?.value ?? 0 };
+}
+
+/** Every resting order of every user: what the trigger index is rebuilt from on start. */
+export async function listRestingOrders(db: Db): Promise<OrderRow[]> {
+  return db
+    .select()
+    .from(orders)
+    .where(inArray(orders.status, ["new", "partially_filled"]));
+}
+
+export async function insertFill(db: Db, fill: typeof fills.$inferInsert): Promise<FillRow> {
+  const [row] = await db.insert(fills).values(fill).returning();
+  if (!row) throw new Error("insert into fills returned no row");
+  return row;
+}
+
+export async function fillsOf(db: Db, orderIds: readonly string[]): Promise<FillRow[]> {
+  if (orderIds.length === 0) return [];
+  return db
+    .select()
+    .from(fills)
+    .where(inArray(fills.orderId, [...orderIds]))
+    .orderBy(fills.createdAt);
+}
+
+/**
+ * Adds a fill to the user's position with the average-cost method: a buy adds
+ * its cost; a sell takes out the average cost of what it sold and books the
+ * difference to its proceeds as realized profit. Fees are kept apart.
+ */
+export async function applyFillToPosition(
+  db: Db,
+  fill: { userId: string; symbol: string; side: "buy" | "sell"; quantity: string; notional: string; fee: string },
+): Promise<void> {
+  await db.insert(positions).values({ userId: fill.userId, symbol: fill.symbol }).onConflictDoNothing();
+  if (fill.side === "buy") {
+    await db
+      .update(positions)
+      .set({
+        quantity: sql`${positions.quantity} + ${fill.quantity}::numeric`,
+        cost: sql`${positions.cost} + ${fill.notional}::numeric`,
+        feesPaid: sql`${positions.feesPaid} + ${fill.fee}::numeric`,
+      })
+      .where(and(eq(positions.userId, fill.userId), eq(positions.symbol, fill.symbol)));
+    return;
+  }
+  // The share of cost leaving with the sold quantity; all of it when the position closes.
+  const costSold = sql`case when ${positions.quantity} = ${fill.quantity}::numeric then ${positions.cost}
+    else round(${positions.cost} * ${fill.quantity}::numeric / ${positions.quantity}, 18) end`;
+  await db
+    .update(positions)
+    .set({
+      quantity: sql`${positions.quantity} - ${fill.quantity}::numeric`,
+      cost: sql`${positions.cost} - ${costSold}`,
+      realizedPnl: sql`${positions.realizedPnl} + ${fill.notional}::numeric - ${costSold}`,
+      feesPaid: sql`${positions.feesPaid} + ${fill.fee}::numeric`,
+    })
+    .where(and(eq(positions.userId, fill.userId), eq(positions.symbol, fill.symbol)));
+}
+
+export async function listPositions(db: Db, params: { userId: string }) {
+  return db.select().from(positions).where(eq(positions.userId, params.userId)).orderBy(positions.symbol);
+}
