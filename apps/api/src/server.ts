@@ -12,6 +12,7 @@ import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
 import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { manualFeedRoutes } from "./routes/manual-feed.ts";
 import { marketsRoutes } from "./routes/markets.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { tradesRoutes } from "./routes/trades.ts";
@@ -110,10 +111,11 @@ export async function buildServer(
   });
   const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
   const specs = deps.specs ?? DEFAULT_MARKETS;
+  const feed = deps.feed ?? createFeed(config, specs);
   const markets: MarketService = new MarketService({
     db,
     specs,
-    feed: deps.feed ?? createFeed(config, specs),
+    feed,
     seed: config.MARKET_SEED ?? "tradeboard",
     backfillDays: config.MARKET_BACKFILL_DAYS ?? 7,
     now: deps.now,
@@ -128,10 +130,11 @@ export async function buildServer(
     ...deps.hubOptions,
   });
   hub.attach(app.server);
+  const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
   const trading = new TradingService({
     db,
     specs,
-    rates: { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" },
+    rates,
     lastPrice: (symbol) => markets.lastPrice(symbol),
     notify: (userId, event) => hub.publishToUser(userId, event),
     log: (message) => app.log.warn(message),
@@ -150,8 +153,9 @@ export async function buildServer(
   healthRoutes(app, { database });
   usersRoutes(app, { db, initialBalance: config.INITIAL_BALANCE, throttle });
   balancesRoutes(app, { db });
-  marketsRoutes(app, { markets });
+  marketsRoutes(app, { markets, rates });
   realtimeRoutes(app, { tokens });
   tradesRoutes(app, { trading });
+  if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

@@ -44,7 +44,11 @@ export const marketSummary = market.extend({ ticker });
 export type MarketSummary = z.infer<typeof marketSummary>;
 
 /** GET /api/markets */
-export const marketsResponse = z.object({ markets: z.array(marketSummary) });
+export const marketsResponse = z.object({
+  markets: z.array(marketSummary),
+  /** Fee (fraction of notional) and market-order slippage, for estimates on the order ticket. */
+  trading: z.object({ feeRate: z.string(), slippageRate: z.string() }),
+});
 export type MarketsResponse = z.infer<typeof marketsResponse>;
 
 export const candle = z.object({

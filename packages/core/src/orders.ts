@@ -32,7 +32,7 @@ export type OrderRejection = { code: "invalid_order"; field: string; message: st
  * quantity (from `notional` at the limit or last price when given as an amount).
  */
 export function checkOrder(
-  spec: MarketSpec,
+  spec: Pick<MarketSpec, "tickSize" | "lotSize" | "minNotional" | "quote">,
   order: OrderRequest,
   lastPrice: string,
 ): { ok: true; quantity: Decimal } | ({ ok: false } & OrderRejection) {
@@ -85,7 +85,12 @@ export function checkOrder(
 }
 
 /** The price a market order fills at: the last price moved against the taker by the slippage, on the tick grid. */
-export function marketFillPrice(spec: MarketSpec, side: OrderSide, lastPrice: string, slippageRate: string): Decimal {
+export function marketFillPrice(
+  spec: Pick<MarketSpec, "tickSize">,
+  side: OrderSide,
+  lastPrice: string,
+  slippageRate: string,
+): Decimal {
   const last = new Decimal(lastPrice);
   if (side === "buy") return snapToGrid(last.times(new Decimal(1).plus(slippageRate)), spec.tickSize, "up");
   return Decimal.max(spec.tickSize, snapToGrid(last.times(new Decimal(1).minus(slippageRate)), spec.tickSize, "down"));

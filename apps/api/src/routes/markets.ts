@@ -8,10 +8,13 @@ function unknownMarket(symbol: string): AppError {
   return new AppError("not_found", `There is no market ${symbol}.`);
 }
 
-export function marketsRoutes(app: FastifyInstance, deps: { markets: MarketService }): void {
+export function marketsRoutes(
+  app: FastifyInstance,
+  deps: { markets: MarketService; rates: { feeRate: string; slippageRate: string } },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/api/markets", async () => ({ markets: deps.markets.list() }));
+  r.get("/api/markets", async () => ({ markets: deps.markets.list(), trading: deps.rates }));
 
   r.get("/api/markets/:symbol", { schema: { params: marketParams } }, async (req) => {
     const market = deps.markets.get(req.params.symbol);

@@ -4,6 +4,8 @@ import { auth } from "@/auth";
 import { BackendNotice } from "@/components/backend-notice";
 import { Header } from "@/components/header";
 import { Providers } from "@/components/providers";
+import { Toasts } from "@/components/toasts";
+import { UserEvents } from "@/components/trading/user-events";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -21,6 +23,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <Header session={session} />
           <BackendNotice />
           <main className="mx-auto max-w-6xl px-4 py-10">{children}</main>
+          <UserEvents />
+          <Toasts />
         </Providers>
       </body>
     </html>

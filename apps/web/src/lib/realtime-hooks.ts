@@ -39,6 +39,7 @@ export function useMarkets() {
             MARKETS_KEY,
             (old) =>
               old && {
+                ...old,
                 markets: old.markets.map((m) =>
                   m.symbol === message.data.symbol ? { ...m, ticker: message.data } : m,
                 ),

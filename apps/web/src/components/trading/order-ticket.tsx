@@ -1,0 +1,240 @@
+"use client";
+import type { MarketSummary, PlaceOrderBody } from "@tradeboard/contracts";
+import { checkOrder, Decimal, feeFor, isDecimalString, marketFillPrice } from "@tradeboard/core";
+import { type FormEvent, useState } from "react";
+import { ApiError } from "@/lib/api";
+import { formatMoney, groupDigits } from "@/lib/format";
+import { useMarkets } from "@/lib/realtime-hooks";
+import { toast } from "@/lib/toasts";
+import { describeFill, usePlaceOrder, usePortfolio } from "@/lib/trading-hooks";
+
+type OrderType = PlaceOrderBody["type"];
+const TYPES: { value: OrderType; label: string }[] = [
+  { value: "market", label: "Market" },
+  { value: "limit", label: "Limit" },
+  { value: "stop", label: "Stop" },
+  { value: "stop_limit", label: "Stop limit" },
+];
+
+const input =
+  "block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm tabular-nums shadow-sm outline-none focus:border-emerald-500 dark:border-zinc-700 dark:bg-zinc-900";
+
+/** Buy or sell the selected market: estimates cost and fee, and refuses what cannot be done before sending. */
+export function OrderTicket({ symbol }: { symbol: string }) {
+  const markets = useMarkets();
+  const market = markets.data?.markets.find((m) => m.symbol === symbol);
+  if (!market || !markets.data) return <TicketFrame title="Trade">Loading…</TicketFrame>;
+  return (
+    <Ticket
+      key={symbol}
+      market={market}
+      feeRate={markets.data.trading.feeRate}
+      slippageRate={markets.data.trading.slippageRate}
+    />
+  );
+}
+
+function TicketFrame({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <h2 className="mb-3 text-sm font-medium text-zinc-500 dark:text-zinc-400">{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeRate: string; slippageRate: string }) {
+  const [side, setSide] = useState<"buy" | "sell">("buy");
+  const [type, setType] = useState<OrderType>("market");
+  const [quantity, setQuantity] = useState("");
+  const [limitPrice, setLimitPrice] = useState("");
+  const [stopPrice, setStopPrice] = useState("");
+  const [timeInForce, setTimeInForce] = useState<"gtc" | "ioc">("gtc");
+  const [serverError, setServerError] = useState<string | null>(null);
+  const portfolio = usePortfolio();
+  const place = usePlaceOrder();
+
+  const needsLimit = type === "limit" || type === "stop_limit";
+  const needsStop = type === "stop" || type === "stop_limit";
+  const last = market.ticker.price;
+  const body: PlaceOrderBody = {
+    symbol: market.symbol,
+    side,
+    type,
+    quantity,
+    ...(needsLimit ? { limitPrice } : {}),
+    ...(needsStop ? { stopPrice } : {}),
+    timeInForce: needsStop ? "gtc" : timeInForce,
+  };
+
+  // The same rules the api applies, for an answer before anything is sent.
+  const problem = (() => {
+    for (const [name, value] of [
+      ["Quantity", quantity],
+      ...(needsLimit ? [["Limit price", limitPrice]] : []),
+      ...(needsStop ? [["Stop price", stopPrice]] : []),
+    ]) {
+      if (!value) return `${name} is required.`;
+      if (!isDecimalString(value ?? "")) return `${name} must be a number like 0.5.`;
+    }
+    const checked = checkOrder(market, body, last);
+    return checked.ok ? null : `${checked.message[0]?.toUpperCase()}${checked.message.slice(1)}.`;
+  })();
+
+  const estimate = (() => {
+    if (!quantity || !isDecimalString(quantity)) return null;
+    const price =
+      type === "market" || type === "stop"
+        ? marketFillPrice(market, side, type === "stop" && isDecimalString(stopPrice) ? stopPrice : last, slippageRate)
+        : isDecimalString(limitPrice)
+          ? new Decimal(limitPrice)
+          : null;
+    if (!price) return null;
+    const notional = new Decimal(quantity).times(price);
+    return { notional, fee: feeFor(notional, feeRate, market.quote) };
+  })();
+
+  const usd = portfolio.data?.balances.find((b) => b.asset === market.quote)?.available ?? "0";
+  const baseHeld = portfolio.data?.balances.find((b) => b.asset === market.base)?.available ?? "0";
+  const affordable =
+    !estimate ||
+    (side === "buy"
+      ? estimate.notional.plus(estimate.fee).lessThanOrEqualTo(usd)
+      : new Decimal(quantity || 0).lessThanOrEqualTo(baseHeld));
+  const refusal =
+    problem ?? (affordable ? null : `Not enough ${side === "buy" ? market.quote : market.base} available.`);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (refusal) return;
+    setServerError(null);
+    try {
+      const order = await place.mutateAsync(body);
+      if (order.status === "filled") toast({ tone: "success", title: "Order filled", body: describeFill(order) });
+      else if (order.status === "canceled")
+        toast({ tone: "info", title: "Order cancelled", body: order.reason ?? undefined });
+      else
+        toast({
+          tone: "info",
+          title: "Order placed",
+          body: `${side === "buy" ? "Buy" : "Sell"} ${quantity} ${market.base} is open.`,
+        });
+      setQuantity("");
+    } catch (error) {
+      setServerError(error instanceof ApiError ? error.message : "The order could not be placed.");
+    }
+  }
+
+  return (
+    <TicketFrame title={`Trade ${market.base}/${market.quote}`}>
+      <form onSubmit={submit} className="space-y-3" data-testid="order-ticket" noValidate>
+        <div className="grid grid-cols-2 gap-1 rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+          {(["buy", "sell"] as const).map((s) => (
+            <button
+              key={s}
+              type="button"
+              aria-pressed={side === s}
+              onClick={() => setSide(s)}
+              className={`rounded-md py-1.5 text-sm font-medium capitalize ${
+                side === s
+                  ? s === "buy"
+                    ? "bg-emerald-600 text-white"
+                    : "bg-red-600 text-white"
+                  : "text-zinc-600 dark:text-zinc-300"
+              }`}
+            >
+              {s}
+            </button>
+          ))}
+        </div>
+        <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+          Order type
+          <select value={type} onChange={(e) => setType(e.target.value as OrderType)} className={`${input} mt-1`}>
+            {TYPES.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+          Quantity ({market.base})
+          <input
+            inputMode="decimal"
+            value={quantity}
+            onChange={(e) => setQuantity(e.target.value.trim())}
+            placeholder={market.lotSize}
+            className={`${input} mt-1`}
+          />
+        </label>
+        {needsStop && (
+          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Stop price ({market.quote})
+            <input
+              inputMode="decimal"
+              value={stopPrice}
+              onChange={(e) => setStopPrice(e.target.value.trim())}
+              placeholder={last}
+              className={`${input} mt-1`}
+            />
+          </label>
+        )}
+        {needsLimit && (
+          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Limit price ({market.quote})
+            <input
+              inputMode="decimal"
+              value={limitPrice}
+              onChange={(e) => setLimitPrice(e.target.value.trim())}
+              placeholder={last}
+              className={`${input} mt-1`}
+            />
+          </label>
+        )}
+        {!needsStop && type !== "market" && (
+          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Time in force
+            <select
+              value={timeInForce}
+              onChange={(e) => setTimeInForce(e.target.value as "gtc" | "ioc")}
+              className={`${input} mt-1`}
+            >
+              <option value="gtc">Good till cancelled</option>
+              <option value="ioc">Immediate or cancel</option>
+            </select>
+          </label>
+        )}
+        <dl className="space-y-1 text-xs text-zinc-600 dark:text-zinc-400">
+          <div className="flex justify-between">
+            <dt>Estimated {side === "buy" ? "cost" : "proceeds"}</dt>
+            <dd className="tabular-nums" data-testid="ticket-estimate">
+              {estimate ? formatMoney(estimate.notional.toFixed(2, Decimal.ROUND_UP), "USD") : "—"}
+            </dd>
+          </div>
+          <div className="flex justify-between">
+            <dt>Fee</dt>
+            <dd className="tabular-nums">{estimate ? formatMoney(estimate.fee.toFixed(2), "USD") : "—"}</dd>
+          </div>
+          <div className="flex justify-between">
+            <dt>Available</dt>
+            <dd className="tabular-nums">
+              {side === "buy" ? formatMoney(usd, "USD") : `${groupDigits(baseHeld)} ${market.base}`}
+            </dd>
+          </div>
+        </dl>
+        {(quantity && refusal) || serverError ? (
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400" data-testid="ticket-error">
+            {serverError ?? refusal}
+          </p>
+        ) : null}
+        <button
+          type="submit"
+          disabled={Boolean(refusal) || place.isPending}
+          className={`w-full rounded-md py-2 text-sm font-medium text-white disabled:opacity-50 ${side === "buy" ? "bg-emerald-600 hover:bg-emerald-500" : "bg-red-600 hover:bg-red-500"}`}
+        >
+          {place.isPending ? "Placing…" : `${side === "buy" ? "Buy" : "Sell"} ${market.base}`}
+        </button>
+      </form>
+    </TicketFrame>
+  );
+}

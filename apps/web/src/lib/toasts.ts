@@ -1,0 +1,40 @@
+"use client";
+import { useSyncExternalStore } from "react";
+
+export interface Toast {
+  id: number;
+  title: string;
+  body?: string;
+  tone: "success" | "info" | "error";
+}
+
+let toasts: Toast[] = [];
+let nextId = 1;
+const listeners = new Set<() => void>();
+const emit = () => {
+  for (const listener of listeners) listener();
+};
+
+/** Shows a toast for a few seconds. */
+export function toast(message: Omit<Toast, "id">, durationMs = 6_000): void {
+  const id = nextId++;
+  toasts = [...toasts.slice(-4), { ...message, id }];
+  emit();
+  setTimeout(() => dismissToast(id), durationMs);
+}
+
+export function dismissToast(id: number): void {
+  toasts = toasts.filter((t) => t.id !== id);
+  emit();
+}
+
+export function useToasts(): Toast[] {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => toasts,
+    () => [],
+  );
+}
