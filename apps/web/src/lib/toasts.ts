@@ -3,6 +3,8 @@ import { useSyncExternalStore } from "react";
 
 export interface Toast {
   id: number;
+  /** Toasts with the same key are shown once (a fill seen by the ticket and by the socket). */
+  key?: string;
   title: string;
   body?: string;
   tone: "success" | "info" | "error";
@@ -17,6 +19,7 @@ const emit = () => {
 
 /** Shows a toast for a few seconds. */
 export function toast(message: Omit<Toast, "id">, durationMs = 6_000): void {
+  if (message.key && toasts.some((t) => t.key === message.key)) return;
   const id = nextId++;
   toasts = [...toasts.slice(-4), { ...message, id }];
   emit();

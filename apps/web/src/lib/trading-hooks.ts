@@ -78,7 +78,8 @@ export function useUserEvents(enabled: boolean) {
         if (message.data.kind !== "order" || !parsed.success) return;
         const order = parsed.data;
         const event = (message.data as { event?: string }).event;
-        if (event === "filled") toast({ tone: "success", title: "Order filled", body: describeFill(order) });
+        if (event === "filled")
+          toast({ key: `${order.id}:filled`, tone: "success", title: "Order filled", body: describeFill(order) });
         else if (event === "canceled" && order.reason)
           toast({ tone: "info", title: "Order cancelled", body: order.reason });
       },

@@ -1,6 +1,8 @@
 "use client";
+import { Decimal } from "@tradeboard/core";
 import { useState } from "react";
 import { groupDigits } from "@/lib/format";
+import { useMarkets } from "@/lib/realtime-hooks";
 import { toast } from "@/lib/toasts";
 import { useCancelOrder, useOrders, usePortfolio } from "@/lib/trading-hooks";
 
@@ -16,11 +18,29 @@ function Pnl({ value }: { value: string }) {
   return <span className={color}>{groupDigits(value)}</span>;
 }
 
+/** Positions valued at the live price; the server's figures are as of its last answer. */
 export function PositionsTable() {
   const { data, error, isPending } = usePortfolio();
+  const markets = useMarkets();
   if (error) return <p className="p-3 text-sm text-red-600">{error.message}</p>;
   if (isPending) return <p className="p-3 text-sm text-zinc-500">Loading…</p>;
-  const open = data.positions.filter((p) => p.quantity !== "0");
+  const livePrice = (symbol: string) => markets.data?.markets.find((m) => m.symbol === symbol)?.ticker.price;
+  let equity = data.balances
+    .filter((b) => b.asset === "USD")
+    .reduce((sum, b) => sum.plus(b.available).plus(b.held), new Decimal(0));
+  const open = data.positions
+    .filter((p) => p.quantity !== "0")
+    .map((p) => {
+      const price = livePrice(p.symbol);
+      if (!price) {
+        equity = equity.plus(p.marketValue);
+        return p;
+      }
+      const value = new Decimal(p.quantity).times(price);
+      equity = equity.plus(value);
+      const cost = new Decimal(p.quantity).times(p.averageCost);
+      return { ...p, marketValue: value.toFixed(2), unrealizedPnl: value.minus(cost).toFixed(2) };
+    });
   return (
     <div>
       <p className="px-3 py-2 text-sm">

@@ -110,8 +110,9 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
     setServerError(null);
     try {
       const order = await place.mutateAsync(body);
-      if (order.status === "filled") toast({ tone: "success", title: "Order filled", body: describeFill(order) });
-      else if (order.status === "canceled")
+      if (order.status === "filled") {
+        toast({ key: `${order.id}:filled`, tone: "success", title: "Order filled", body: describeFill(order) });
+      } else if (order.status === "canceled")
         toast({ tone: "info", title: "Order cancelled", body: order.reason ?? undefined });
       else
         toast({
