@@ -155,7 +155,7 @@ export async function buildServer(
   balancesRoutes(app, { db });
   marketsRoutes(app, { markets, rates });
   realtimeRoutes(app, { tokens });
-  tradesRoutes(app, { trading });
+  tradesRoutes(app, { trading, startingBalance: config.INITIAL_BALANCE });
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

@@ -325,4 +325,61 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     expect(after).toMatchObject({ status: "filled", averagePrice: "70500" });
     await ledgerMatches(id);
   });
+
+  it("exports orders and fills as CSV, resets the account, and charts equity", async () => {
+    const { id, cookie } = await trader("kim");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const bad = await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+      clientOrderId: "kim,1",
+    });
+    expect(bad.statusCode).toBe(400);
+    await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+      clientOrderId: "kim-1",
+    });
+    await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "limit",
+      quantity: "1",
+      limitPrice: "2000.00",
+    });
+
+    const csv = await call(cookie, "GET", "/api/trades/export.csv?symbol=ETH-USD");
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expect(csv.headers["content-disposition"]).toContain("attachment");
+    const lines = csv.body.trim().split("\n");
+    expect(lines[0]).toBe(
+      "order_id,client_order_id,created_at,symbol,side,type,status,quantity,limit_price,stop_price,fill_time,fill_price,fill_quantity,fee",
+    );
+    expect(lines).toHaveLength(3);
+    // Newest first: the resting limit (no fill), then the market buy with its fill at 3001.50, fee 3.01
+    expect(lines[1]).toMatch(/,ETH-USD,buy,limit,new,1,2000,,,,,$/);
+    expect(lines[2]).toMatch(/,kim-1,.*,ETH-USD,buy,market,filled,1,,,[^,]+,3001.5,1,3.01$/);
+
+    const history = await call(cookie, "GET", "/api/portfolio/history?range=24h");
+    expect(history.statusCode).toBe(200);
+    const points = history.json().points as { time: number; equity: string }[];
+    expect(points.length).toBeGreaterThan(100);
+    // Before this account existed its equity was 0; now it is its cash.
+    expect(points[0]?.equity).toBe("0.00");
+    // Now: 100000 − 3001.50 − 3.01 in cash (2001.00 of it reserved) plus 1 ETH at 3000 = 99995.49
+    expect(points.at(-1)?.equity).toBe("99995.49");
+    expect((await call(cookie, "GET", "/api/portfolio/history?range=1y")).statusCode).toBe(400);
+
+    const reset = await call(cookie, "POST", "/api/portfolio/reset");
+    expect(reset.statusCode).toBe(200);
+    expect(reset.json()).toMatchObject({ positions: [], equity: "100000.00" });
+    expect(await balances(id)).toEqual({ ETH: { available: "0", held: "0" }, USD: { available: "100000", held: "0" } });
+    expect((await call(cookie, "GET", "/api/trades?open=true")).json().total).toBe(0);
+    await ledgerMatches(id);
+  });
 });

@@ -88,6 +88,18 @@ export const portfolioResponse = z.object({
 });
 export type PortfolioResponse = z.infer<typeof portfolioResponse>;
 
+/** GET /api/portfolio/history?range= */
+export const portfolioHistoryQuery = z.strictObject({ range: z.enum(["24h", "7d"]).default("7d") });
+export const portfolioHistoryResponse = z.object({
+  range: z.enum(["24h", "7d"]),
+  /** Equity in USD at each point: cash plus holdings at that time's close. */
+  points: z.array(z.object({ time: z.number().int(), equity: z.string() })),
+});
+export type PortfolioHistoryResponse = z.infer<typeof portfolioHistoryResponse>;
+
+/** GET /api/trades/export.csv takes the list filters without paging. */
+export const exportOrdersQuery = listOrdersQuery.omit({ limit: true, offset: true });
+
 /** Private events on the `user` channel. */
 export type OrderEvent = { kind: "order"; event: "accepted" | "filled" | "canceled"; order: OrderResponse };
 export type BalanceEvent = { kind: "balance" };

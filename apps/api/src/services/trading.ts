@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import type { ListOrdersQuery, OrderResponse, PlaceOrderBody, PortfolioResponse } from "@tradeboard/contracts";
+import type {
+  ListOrdersQuery,
+  OrderResponse,
+  PlaceOrderBody,
+  PortfolioHistoryResponse,
+  PortfolioResponse,
+} from "@tradeboard/contracts";
 import {
   checkOrder,
   Decimal,
@@ -7,6 +13,7 @@ import {
   findMarket,
   formatAmount,
   holdFor,
+  INTERVAL_MS,
   limitCrossed,
   limitFillPrice,
   type MarketSpec,
@@ -19,6 +26,7 @@ import {
 import {
   applyFillToPosition,
   type Db,
+  deletePositions,
   type FillRow,
   fillsOf,
   findOrder,
@@ -27,6 +35,8 @@ import {
   insertOrder,
   isCheckViolation,
   listBalances,
+  listCandles,
+  listLedger,
   listOrders,
   listPositions,
   listRestingOrders,
@@ -237,6 +247,89 @@ export class TradingService {
       positions: shown,
       equity: equity.toFixed(2, Decimal.ROUND_HALF_EVEN),
     };
+  }
+
+  /**
+   * Back to the starting balance: open orders are cancelled (their funds
+   * released), every balance is booked to zero and the starting cash credited,
+   * all as ledger entries; positions are forgotten, order history kept.
+   */
+  async resetAccount(user: UserRow, startingBalance: string): Promise<void> {
+    const canceled = await this.deps.db.transaction(async (tx) => {
+      const open = await listOrders(tx, { userId: user.id, open: true, limit: 1_000_000, offset: 0 });
+      for (const order of open.rows) {
+        const row = await transitionOrder(tx, {
+          id: order.id,
+          from: ["new", "partially_filled"],
+          set: { status: "canceled", holdAmount: "0", reason: "account reset" },
+        });
+        if (row) await this.release(tx, order);
+      }
+      for (const balance of await listBalances(tx, { userId: user.id })) {
+        if (new Decimal(balance.available).isZero()) continue;
+        await postLedgerEntry(tx, {
+          userId: user.id,
+          asset: balance.asset,
+          kind: "reset",
+          availableDelta: new Decimal(balance.available).negated().toFixed(),
+          reference: "account reset",
+        });
+      }
+      await postLedgerEntry(tx, {
+        userId: user.id,
+        asset: "USD",
+        kind: "reset",
+        availableDelta: startingBalance,
+        reference: "account reset",
+      });
+      await deletePositions(tx, { userId: user.id });
+      return open.rows;
+    });
+    for (const order of canceled) this.index.remove(order.id);
+    this.deps.notify(user.id, { kind: "balance" });
+  }
+
+  /** Equity over time, replayed from the ledger and valued at each candle's close. */
+  async equityHistory(user: UserRow, range: "24h" | "7d"): Promise<PortfolioHistoryResponse> {
+    const interval = range === "24h" ? "5m" : "1h";
+    const now = Date.now();
+    const from = now - (range === "24h" ? 86_400_000 : 7 * 86_400_000);
+    const [entries, closes] = await Promise.all([
+      listLedger(this.deps.db, { userId: user.id }),
+      Promise.all(
+        this.deps.specs.map(async (spec) => ({
+          spec,
+          candles: await listCandles(this.deps.db, { symbol: spec.symbol, interval, from, limit: 2_000 }),
+        })),
+      ),
+    ]);
+    const times = [...new Set(closes.flatMap((c) => c.candles.map((k) => k.time)))].sort((a, b) => a - b);
+    const holdings = new Map<string, Decimal>();
+    const points: { time: number; equity: string }[] = [];
+    let next = 0;
+    const valueAt = (time: number, close: (spec: MarketSpec) => string | undefined) => {
+      // Entries up to the end of this candle count towards it.
+      for (let e = entries[next]; e && e.createdAt.getTime() < time; e = entries[++next]) {
+        holdings.set(e.asset, (holdings.get(e.asset) ?? new Decimal(0)).plus(e.availableDelta).plus(e.heldDelta));
+      }
+      let equity = holdings.get("USD") ?? new Decimal(0);
+      for (const spec of this.deps.specs) {
+        const quantity = holdings.get(spec.base);
+        const price = close(spec);
+        if (quantity && price) equity = equity.plus(quantity.times(price));
+      }
+      return equity.toFixed(2, Decimal.ROUND_HALF_EVEN);
+    };
+    const length = INTERVAL_MS[interval];
+    for (const time of times) {
+      const equity = valueAt(
+        time + length,
+        (spec) => closes.find((c) => c.spec === spec)?.candles.find((k) => k.time === time)?.close,
+      );
+      points.push({ time, equity });
+    }
+    points.push({ time: now, equity: valueAt(now + 1, (spec) => this.deps.lastPrice(spec.symbol)) });
+    return { range, points };
   }
 
   /** Called with every trade price: fills what the price reached, one order at a time. */

@@ -63,3 +63,8 @@ export async function sumLedger(db: Db, params: { userId: string }) {
     .groupBy(ledgerEntries.asset)
     .orderBy(asc(ledgerEntries.asset));
 }
+
+/** A user's ledger, oldest first: what the equity history is replayed from. */
+export async function listLedger(db: Db, params: { userId: string }): Promise<LedgerEntryRow[]> {
+  return db.select().from(ledgerEntries).where(eq(ledgerEntries.userId, params.userId)).orderBy(asc(ledgerEntries.id));
+}

@@ -147,3 +147,8 @@ export async function applyFillToPosition(
 export async function listPositions(db: Db, params: { userId: string }) {
   return db.select().from(positions).where(eq(positions.userId, params.userId)).orderBy(positions.symbol);
 }
+
+/** Forgets a user's positions (an account reset); orders and fills stay as history. */
+export async function deletePositions(db: Db, params: { userId: string }): Promise<void> {
+  await db.delete(positions).where(eq(positions.userId, params.userId));
+}
