@@ -94,4 +94,26 @@ describe("paper trading in the browser", () => {
       .filter({ hasText: before ?? "" })
       .waitFor();
   });
+
+  it("lists the history with filters, exports CSV, charts equity and resets the account", async () => {
+    await page.goto(url("/history"));
+    const rows = page.getByTestId("order-history").locator("tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(3);
+    await page.getByLabel("Status").selectOption("filled");
+    await page.waitForFunction(() => document.querySelectorAll("[data-testid=order-history] tbody tr").length === 2);
+    const csv = await page.request.get(url("/api/trades/export.csv?status=filled"));
+    expect(csv.status()).toBe(200);
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((l) => l.includes(",BTC-USD,buy,"))).toBe(true);
+    expect(Number(await page.getByTestId("equity-chart").getAttribute("data-points"))).toBeGreaterThan(1);
+
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Reset account" }).click();
+    await page.getByTestId("toast").filter({ hasText: "Account reset" }).waitFor();
+    await page.goto(url("/dashboard"));
+    await page.getByTestId("balance-usd").filter({ hasText: "$100,000.00" }).waitFor();
+    await page.getByText("No positions yet").waitFor();
+  });
 });

@@ -23,6 +23,9 @@ export function Header({ session }: { session: Session | null }) {
             <Link href="/dashboard" className="hover:text-zinc-900 dark:hover:text-white">
               Dashboard
             </Link>
+            <Link href="/history" className="hover:text-zinc-900 dark:hover:text-white">
+              History
+            </Link>
             {user.role === "admin" && (
               <Link href="/admin/users" className="hover:text-zinc-900 dark:hover:text-white">
                 Users
