@@ -116,4 +116,12 @@ describe("paper trading in the browser", () => {
     await page.getByTestId("balance-usd").filter({ hasText: "$100,000.00" }).waitFor();
     await page.getByText("No positions yet").waitFor();
   });
+
+  it("buys by amount in USD", async () => {
+    await ticket().getByRole("button", { name: "Enter an amount in USD" }).click();
+    await ticket().getByLabel("Amount (USD)").fill("1000");
+    await ticket().getByRole("button", { name: "Buy BTC" }).click();
+    // 1000 / 57950 = 0.017256… → 0.01725 BTC (whole lots), filled at 57950 × 1.0005 = 57978.975 → 57978.98
+    await page.getByTestId("toast").filter({ hasText: "Bought 0.01725 BTC at 57,978.98" }).waitFor();
+  });
 });

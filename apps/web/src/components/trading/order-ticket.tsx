@@ -47,6 +47,8 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
   const [side, setSide] = useState<"buy" | "sell">("buy");
   const [type, setType] = useState<OrderType>("market");
   const [quantity, setQuantity] = useState("");
+  /** Quantity in the base asset, or an amount of the quote asset (market and limit orders). */
+  const [byAmount, setByAmount] = useState(false);
   const [limitPrice, setLimitPrice] = useState("");
   const [stopPrice, setStopPrice] = useState("");
   const [timeInForce, setTimeInForce] = useState<"gtc" | "ioc">("gtc");
@@ -56,12 +58,13 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
 
   const needsLimit = type === "limit" || type === "stop_limit";
   const needsStop = type === "stop" || type === "stop_limit";
+  const amountMode = byAmount && (type === "market" || type === "limit");
   const last = market.ticker.price;
   const body: PlaceOrderBody = {
     symbol: market.symbol,
     side,
     type,
-    quantity,
+    ...(amountMode ? { notional: quantity } : { quantity }),
     ...(needsLimit ? { limitPrice } : {}),
     ...(needsStop ? { stopPrice } : {}),
     timeInForce: needsStop ? "gtc" : timeInForce,
@@ -90,8 +93,10 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
           ? new Decimal(limitPrice)
           : null;
     if (!price) return null;
-    const notional = new Decimal(quantity).times(price);
-    return { notional, fee: feeFor(notional, feeRate, market.quote) };
+    const checked = checkOrder(market, body, last);
+    const units = checked.ok ? checked.quantity : new Decimal(quantity);
+    const notional = amountMode && !checked.ok ? new Decimal(quantity) : units.times(price);
+    return { notional, fee: feeFor(notional, feeRate, market.quote), units };
   })();
 
   const usd = portfolio.data?.balances.find((b) => b.asset === market.quote)?.available ?? "0";
@@ -159,15 +164,24 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
           </select>
         </label>
         <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-          Quantity ({market.base})
+          {amountMode ? `Amount (${market.quote})` : `Quantity (${market.base})`}
           <input
             inputMode="decimal"
             value={quantity}
             onChange={(e) => setQuantity(e.target.value.trim())}
-            placeholder={market.lotSize}
+            placeholder={amountMode ? "100.00" : market.lotSize}
             className={`${input} mt-1`}
           />
         </label>
+        {(type === "market" || type === "limit") && (
+          <button
+            type="button"
+            onClick={() => setByAmount(!byAmount)}
+            className="-mt-2 text-xs text-emerald-600 hover:underline dark:text-emerald-400"
+          >
+            {amountMode ? `Enter a quantity in ${market.base}` : `Enter an amount in ${market.quote}`}
+          </button>
+        )}
         {needsStop && (
           <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             Stop price ({market.quote})
