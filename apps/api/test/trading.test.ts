@@ -382,4 +382,33 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     expect((await call(cookie, "GET", "/api/trades?open=true")).json().total).toBe(0);
     await ledgerMatches(id);
   });
+
+  it("places a bracket's exits when the buy fills; one cancels the other", async () => {
+    const { id, cookie } = await trader("lou");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const refused = await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "buy", type: "market", quantity: "1", takeProfit: "2900.00" });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.message).toContain("takeProfit must be above");
+
+    const buy = await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "buy", type: "market", quantity: "1", takeProfit: "3300.00", stopLoss: "2800.00" });
+    expect(buy.json()).toMatchObject({ status: "filled", takeProfit: "3300", stopLoss: "2800" });
+    const open = (await call(cookie, "GET", "/api/trades?open=true")).json().orders as { id: string; type: string; side: string; parentOrderId: string }[];
+    expect(open.map((o) => [o.side, o.type, o.parentOrderId]).sort()).toEqual([
+      ["sell", "limit", buy.json().id],
+      ["sell", "stop", buy.json().id],
+    ]);
+    // The bought ETH is reserved once, by the two exits together.
+    expect((await balances(id)).ETH).toEqual({ available: "0", held: "1" });
+
+    feed.trade("ETH-USD", "2790.00", { quantity: "1" }); // the stop-loss fires
+    await app.trading.settled();
+    const after = (await call(cookie, "GET", "/api/trades?limit=10")).json().orders as { type: string; status: string; reason: string | null }[];
+    expect(after.find((o) => o.type === "stop")?.status).toBe("filled");
+    expect(after.find((o) => o.type === "limit")).toMatchObject({ status: "canceled", reason: expect.stringContaining("one-cancels-other") });
+    expect((await balances(id)).ETH).toEqual({ available: "0", held: "0" });
+    feed.trade("ETH-USD", "3400.00", { quantity: "1" });
+    await app.trading.settled();
+    expect((await call(cookie, "GET", "/api/trades?open=true")).json().total).toBe(0);
+    await ledgerMatches(id);
+  });
 });

@@ -26,6 +26,10 @@ export const placeOrderBody = z.strictObject({
   stopPrice: decimalString.optional(),
   timeInForce: z.enum(["gtc", "ioc"]).default("gtc"),
   clientOrderId: clientOrderId.optional(),
+  /** Buys only: when the buy fills, a sell limit at this price… */
+  takeProfit: decimalString.optional(),
+  /** …and/or a sell stop at this price; when one of the two fills, the other is cancelled. */
+  stopLoss: decimalString.optional(),
 });
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
@@ -46,6 +50,10 @@ export const orderResponse = z.object({
   stopPrice: z.string().nullable(),
   /** Why a rejected or cancelled order ended, when it did not end by a fill or by the user. */
   reason: z.string().nullable(),
+  takeProfit: z.string().nullable(),
+  stopLoss: z.string().nullable(),
+  /** For an exit placed by a bracket: the buy it protects. */
+  parentOrderId: z.string().nullable(),
   fills: z.array(fill),
   createdAt: z.iso.datetime(),
 });

@@ -16,6 +16,8 @@ export interface OrderRequest {
   limitPrice?: string;
   stopPrice?: string;
   timeInForce: TimeInForce;
+  takeProfit?: string;
+  stopLoss?: string;
 }
 
 export interface TradingRates {
@@ -48,7 +50,7 @@ export function checkOrder(
   if (!needsLimit && order.limitPrice) return reject("limitPrice", `a ${order.type} order takes no limitPrice`);
   if (needsStop && !order.stopPrice) return reject("stopPrice", `a ${order.type} order needs a stopPrice`);
   if (!needsStop && order.stopPrice) return reject("stopPrice", `a ${order.type} order takes no stopPrice`);
-  for (const field of ["limitPrice", "stopPrice"] as const) {
+  for (const field of ["limitPrice", "stopPrice", "takeProfit", "stopLoss"] as const) {
     const price = order[field];
     if (price === undefined) continue;
     if (new Decimal(price).lessThanOrEqualTo(0)) return reject(field, `${field} must be above zero`);
@@ -62,6 +64,15 @@ export function checkOrder(
     return reject("timeInForce", "stop orders rest until triggered; use gtc");
   }
   const price = new Decimal(order.limitPrice ?? order.stopPrice ?? lastPrice);
+  if (order.takeProfit || order.stopLoss) {
+    if (order.side !== "buy") return reject(order.takeProfit ? "takeProfit" : "stopLoss", "take-profit and stop-loss attach to buys");
+    if (order.takeProfit && new Decimal(order.takeProfit).lessThanOrEqualTo(price)) {
+      return reject("takeProfit", "takeProfit must be above the buy price");
+    }
+    if (order.stopLoss && new Decimal(order.stopLoss).greaterThanOrEqualTo(price)) {
+      return reject("stopLoss", "stopLoss must be below the buy price");
+    }
+  }
   let quantity: Decimal;
   if (order.notional !== undefined) {
     if (order.type !== "market" && order.type !== "limit")

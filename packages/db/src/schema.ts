@@ -125,6 +125,12 @@ export const orders = pgTable(
     holdAsset: text("hold_asset"),
     holdAmount: amount("hold_amount").notNull().default("0"),
     reason: text("reason"),
+    /** A buy's attached exits, placed when it fills: a take-profit sell limit and a stop-loss sell stop. */
+    takeProfitPrice: amount("take_profit_price"),
+    stopLossPrice: amount("stop_loss_price"),
+    /** The buy that placed this exit, and the one-cancels-other group it shares with its twin. */
+    parentOrderId: uuid("parent_order_id"),
+    ocoGroup: uuid("oco_group"),
     /** When a stop or stop-limit order's stop was reached (a stop-limit then rests as a limit). */
     triggeredAt: timestamp("triggered_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -134,6 +140,7 @@ export const orders = pgTable(
     uniqueIndex("orders_user_client_order_id_idx").on(t.userId, t.clientOrderId),
     index("orders_user_created_idx").on(t.userId, t.createdAt),
     index("orders_open_idx").on(t.status),
+    index("orders_oco_group_idx").on(t.ocoGroup),
     check("orders_hold_nonnegative", sql`${t.holdAmount} >= 0`),
   ],
 );

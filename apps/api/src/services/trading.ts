@@ -41,6 +41,7 @@ import {
   listPositions,
   listRestingOrders,
   type OrderRow,
+  openSiblings,
   postLedgerEntry,
   transitionOrder,
   type UserRow,
@@ -104,6 +105,8 @@ export class TradingService {
       quantity: quantity.toFixed(),
       limitPrice: body.limitPrice ?? null,
       stopPrice: body.stopPrice ?? null,
+      takeProfitPrice: body.takeProfit ?? null,
+      stopLossPrice: body.stopLoss ?? null,
     } as const;
 
     // What happens at once: a fill now, a cancel (IOC that cannot fill), or a rest.
@@ -118,15 +121,15 @@ export class TradingService {
     const cancelNow = fillPrice === null && body.timeInForce === "ioc";
 
     let order: OrderRow | null;
+    let exits: OrderRow[] = [];
     try {
       order = await this.deps.db.transaction(async (tx) => {
         if (fillPrice) {
-          const inserted = await insertOrder(tx, {
-            ...base,
-            status: "new",
-            triggeredAt: stopReached ? new Date() : null,
-          });
-          return inserted && (await this.fill(tx, inserted, fillPrice));
+          const inserted = await insertOrder(tx, { ...base, status: "new", triggeredAt: stopReached ? new Date() : null });
+          if (!inserted) return null;
+          const done = await this.fill(tx, inserted, fillPrice);
+          exits = done.exits;
+          return done.order;
         }
         if (cancelNow) {
           return insertOrder(tx, {
@@ -172,6 +175,7 @@ export class TradingService {
       return { order: await this.sameRequest(existing, requestHash), created: false };
     }
     if (order.status === "new") this.rest(order);
+    for (const exit of exits) this.rest(exit);
     const response = await this.toResponse(order);
     this.deps.notify(user.id, {
       kind: "order",
@@ -188,17 +192,22 @@ export class TradingService {
 
   async cancelOrder(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderResponse> {
     const order = await this.find(user, ref);
+    let twins: OrderRow[] = [];
     const canceled = await this.deps.db.transaction(async (tx) => {
       const row = await transitionOrder(tx, {
         id: order.id,
         from: ["new", "partially_filled"],
         set: { status: "canceled", holdAmount: "0", reason: null },
       });
-      if (row) await this.release(tx, order);
+      if (!row) return null;
+      await this.release(tx, order);
+      // A bracket's exits stand or fall together.
+      twins = await this.cancelTwins(tx, order, "its twin exit was cancelled");
       return row;
     });
     if (!canceled) throw new AppError("order_not_open", `The order is ${order.status} and can no longer be cancelled.`);
     this.index.remove(order.id);
+    for (const twin of twins) this.index.remove(twin.id);
     const response = await this.toResponse(canceled);
     this.deps.notify(user.id, { kind: "order", event: "canceled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
@@ -375,12 +384,18 @@ export class TradingService {
         ? marketFillPrice(spec, order.side, price, this.deps.rates.slippageRate)
         : limitFillPrice(order.side, order.limitPrice ?? price, price);
     let filled: OrderRow | null;
+    let exits: OrderRow[] = [];
+    let twins: OrderRow[] = [];
     try {
       filled = await this.deps.db.transaction(async (tx) => {
         const claimed = await transitionOrder(tx, { id: order.id, from: ["new"], set: { holdAmount: "0" } });
         if (!claimed) return null;
         await this.release(tx, order);
-        return this.fill(tx, claimed, fillPrice);
+        // One cancels the other: the twin exit goes first, giving back what it reserved.
+        twins = await this.cancelTwins(tx, order, "one-cancels-other: the other exit filled");
+        const done = await this.fill(tx, claimed, fillPrice);
+        exits = done.exits;
+        return done.order;
       });
     } catch (error) {
       if (!isCheckViolation(error)) throw error;
@@ -396,6 +411,8 @@ export class TradingService {
       });
     }
     if (!filled) return;
+    for (const twin of twins) this.index.remove(twin.id);
+    for (const exit of exits) this.rest(exit);
     const response = await this.toResponse(filled);
     this.deps.notify(order.userId, {
       kind: "order",
@@ -405,8 +422,11 @@ export class TradingService {
     this.deps.notify(order.userId, { kind: "balance" });
   }
 
-  /** Executes the whole order at `price` inside `tx`: money, position, fill, status. */
-  private async fill(tx: Executor, order: OrderRow, price: Decimal): Promise<OrderRow> {
+  /**
+   * Executes the whole order at `price` inside `tx`: money, position, fill,
+   * status; and places a filled buy's bracket exits.
+   */
+  private async fill(tx: Executor, order: OrderRow, price: Decimal): Promise<{ order: OrderRow; exits: OrderRow[] }> {
     const spec = findMarket(order.symbol, this.deps.specs);
     if (!spec) throw new Error(`no market ${order.symbol}`);
     const quantity = new Decimal(order.quantity);
@@ -445,7 +465,64 @@ export class TradingService {
       set: { status: "filled", filledQuantity: quantity.toFixed(), holdAmount: "0" },
     });
     if (!done) throw new Error(`order ${order.id} changed while filling`);
-    return done;
+    return { order: done, exits: await this.placeExits(tx, done, spec) };
+  }
+
+  /**
+   * A bracket's take-profit (sell limit) and stop-loss (sell stop) for the
+   * bought quantity, one-cancels-other. They share one reservation of the base
+   * asset: the first exit holds it, and a fill of either releases it.
+   */
+  private async placeExits(tx: Executor, parent: OrderRow, spec: MarketSpec): Promise<OrderRow[]> {
+    if (parent.side !== "buy" || (!parent.takeProfitPrice && !parent.stopLossPrice)) return [];
+    const legs: { type: "limit" | "stop"; limitPrice: string | null; stopPrice: string | null }[] = [];
+    if (parent.takeProfitPrice) legs.push({ type: "limit", limitPrice: parent.takeProfitPrice, stopPrice: null });
+    if (parent.stopLossPrice) legs.push({ type: "stop", limitPrice: null, stopPrice: parent.stopLossPrice });
+    const exits: OrderRow[] = [];
+    for (const [i, leg] of legs.entries()) {
+      const holds = i === 0;
+      const exit = await insertOrder(tx, {
+        ...leg,
+        userId: parent.userId,
+        clientOrderId: null,
+        requestHash: `exit:${parent.id}:${leg.type}`,
+        symbol: parent.symbol,
+        side: "sell",
+        status: "new",
+        timeInForce: "gtc",
+        quantity: parent.quantity,
+        holdAsset: holds ? spec.base : null,
+        holdAmount: holds ? parent.quantity : "0",
+        parentOrderId: parent.id,
+        ocoGroup: parent.id,
+      });
+      if (!exit) throw new Error("could not place a bracket exit");
+      if (holds) {
+        await postLedgerEntry(tx, {
+          userId: parent.userId,
+          asset: spec.base,
+          kind: "hold",
+          availableDelta: new Decimal(parent.quantity).negated().toFixed(),
+          heldDelta: parent.quantity,
+          reference: exit.id,
+        });
+      }
+      exits.push(exit);
+    }
+    return exits;
+  }
+
+  /** Cancels the still-open twins of an order in a one-cancels-other group, releasing what they held. */
+  private async cancelTwins(tx: Executor, order: OrderRow, reason: string): Promise<OrderRow[]> {
+    if (!order.ocoGroup) return [];
+    const canceled: OrderRow[] = [];
+    for (const twin of await openSiblings(tx, { ocoGroup: order.ocoGroup, exceptId: order.id })) {
+      const row = await transitionOrder(tx, { id: twin.id, from: ["new", "partially_filled"], set: { status: "canceled", holdAmount: "0", reason } });
+      if (!row) continue;
+      await this.release(tx, twin);
+      canceled.push(row);
+    }
+    return canceled;
   }
 
   /** Gives back what a resting order reserved. */
@@ -505,8 +582,8 @@ function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, pri
 
 /** The request as it matters for idempotency: the same fields in a fixed order. */
 function hashRequest(body: PlaceOrderBody): string {
-  const { symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce } = body;
-  const canonical = JSON.stringify([symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce]);
+  const { symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce, takeProfit, stopLoss } = body;
+  const canonical = JSON.stringify([symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce, takeProfit, stopLoss]);
   return createHash("sha256").update(canonical).digest("base64url");
 }
 
@@ -530,6 +607,9 @@ function toResponse(order: OrderRow, allFills: readonly FillRow[]): OrderRespons
     limitPrice: trim(order.limitPrice),
     stopPrice: trim(order.stopPrice),
     reason: order.reason,
+    takeProfit: trim(order.takeProfitPrice),
+    stopLoss: trim(order.stopLossPrice),
+    parentOrderId: order.parentOrderId,
     fills: own.map((f) => ({
       price: new Decimal(f.price).toFixed(),
       quantity: new Decimal(f.quantity).toFixed(),

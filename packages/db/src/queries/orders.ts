@@ -152,3 +152,12 @@ export async function listPositions(db: Db, params: { userId: string }) {
 export async function deletePositions(db: Db, params: { userId: string }): Promise<void> {
   await db.delete(positions).where(eq(positions.userId, params.userId));
 }
+
+/** The other open orders of a one-cancels-other group. */
+export async function openSiblings(db: Db, params: { ocoGroup: string; exceptId: string }): Promise<OrderRow[]> {
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.ocoGroup, params.ocoGroup), inArray(orders.status, ["new", "partially_filled"])));
+  return rows.filter((row) => row.id !== params.exceptId);
+}

@@ -52,6 +52,8 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
   const [limitPrice, setLimitPrice] = useState("");
   const [stopPrice, setStopPrice] = useState("");
   const [timeInForce, setTimeInForce] = useState<"gtc" | "ioc">("gtc");
+  const [takeProfit, setTakeProfit] = useState("");
+  const [stopLoss, setStopLoss] = useState("");
   const [serverError, setServerError] = useState<string | null>(null);
   const portfolio = usePortfolio();
   const place = usePlaceOrder();
@@ -68,11 +70,15 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
     ...(needsLimit ? { limitPrice } : {}),
     ...(needsStop ? { stopPrice } : {}),
     timeInForce: needsStop ? "gtc" : timeInForce,
+    ...(side === "buy" && takeProfit ? { takeProfit } : {}),
+    ...(side === "buy" && stopLoss ? { stopLoss } : {}),
   };
 
   // The same rules the api applies, for an answer before anything is sent.
   const problem = (() => {
     for (const [name, value] of [
+      ...(side === "buy" && takeProfit ? [["Take profit", takeProfit]] : []),
+      ...(side === "buy" && stopLoss ? [["Stop loss", stopLoss]] : []),
       ["Quantity", quantity],
       ...(needsLimit ? [["Limit price", limitPrice]] : []),
       ...(needsStop ? [["Stop price", stopPrice]] : []),
@@ -126,6 +132,8 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
           body: `${side === "buy" ? "Buy" : "Sell"} ${quantity} ${market.base} is open.`,
         });
       setQuantity("");
+      setTakeProfit("");
+      setStopLoss("");
     } catch (error) {
       setServerError(error instanceof ApiError ? error.message : "The order could not be placed.");
     }
@@ -218,6 +226,30 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
               <option value="ioc">Immediate or cancel</option>
             </select>
           </label>
+        )}
+        {side === "buy" && (
+          <div className="grid grid-cols-2 gap-2">
+            <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+              Take profit
+              <input
+                inputMode="decimal"
+                value={takeProfit}
+                onChange={(e) => setTakeProfit(e.target.value.trim())}
+                placeholder="optional"
+                className={`${input} mt-1`}
+              />
+            </label>
+            <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+              Stop loss
+              <input
+                inputMode="decimal"
+                value={stopLoss}
+                onChange={(e) => setStopLoss(e.target.value.trim())}
+                placeholder="optional"
+                className={`${input} mt-1`}
+              />
+            </label>
+          </div>
         )}
         <dl className="space-y-1 text-xs text-zinc-600 dark:text-zinc-400">
           <div className="flex justify-between">
