@@ -386,13 +386,31 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
   it("places a bracket's exits when the buy fills; one cancels the other", async () => {
     const { id, cookie } = await trader("lou");
     feed.trade("ETH-USD", "3000.00", { quantity: "1" });
-    const refused = await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "buy", type: "market", quantity: "1", takeProfit: "2900.00" });
+    const refused = await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+      takeProfit: "2900.00",
+    });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.message).toContain("takeProfit must be above");
 
-    const buy = await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "buy", type: "market", quantity: "1", takeProfit: "3300.00", stopLoss: "2800.00" });
+    const buy = await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+      takeProfit: "3300.00",
+      stopLoss: "2800.00",
+    });
     expect(buy.json()).toMatchObject({ status: "filled", takeProfit: "3300", stopLoss: "2800" });
-    const open = (await call(cookie, "GET", "/api/trades?open=true")).json().orders as { id: string; type: string; side: string; parentOrderId: string }[];
+    const open = (await call(cookie, "GET", "/api/trades?open=true")).json().orders as {
+      id: string;
+      type: string;
+      side: string;
+      parentOrderId: string;
+    }[];
     expect(open.map((o) => [o.side, o.type, o.parentOrderId]).sort()).toEqual([
       ["sell", "limit", buy.json().id],
       ["sell", "stop", buy.json().id],
@@ -402,13 +420,87 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
 
     feed.trade("ETH-USD", "2790.00", { quantity: "1" }); // the stop-loss fires
     await app.trading.settled();
-    const after = (await call(cookie, "GET", "/api/trades?limit=10")).json().orders as { type: string; status: string; reason: string | null }[];
+    const after = (await call(cookie, "GET", "/api/trades?limit=10")).json().orders as {
+      type: string;
+      status: string;
+      reason: string | null;
+    }[];
     expect(after.find((o) => o.type === "stop")?.status).toBe("filled");
-    expect(after.find((o) => o.type === "limit")).toMatchObject({ status: "canceled", reason: expect.stringContaining("one-cancels-other") });
+    expect(after.find((o) => o.type === "limit")).toMatchObject({
+      status: "canceled",
+      reason: expect.stringContaining("one-cancels-other"),
+    });
     expect((await balances(id)).ETH).toEqual({ available: "0", held: "0" });
     feed.trade("ETH-USD", "3400.00", { quantity: "1" });
     await app.trading.settled();
     expect((await call(cookie, "GET", "/api/trades?open=true")).json().total).toBe(0);
+    await ledgerMatches(id);
+  });
+
+  it("trails a stop behind the best price, in percent or in price, and sells or buys when it is reached", async () => {
+    const { id, cookie } = await trader("max");
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    await call(cookie, "POST", "/api/trades", { symbol: "ETH-USD", side: "buy", type: "market", quantity: "1" });
+    const missing = await call(cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "sell",
+      type: "trailing_stop",
+      quantity: "1",
+    });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error.message).toContain("trailPercent or trailPrice");
+
+    const sell = (
+      await call(cookie, "POST", "/api/trades", {
+        symbol: "ETH-USD",
+        side: "sell",
+        type: "trailing_stop",
+        quantity: "1",
+        trailPercent: "2",
+      })
+    ).json();
+    // 3000 × 0.98 = 2940
+    expect(sell).toMatchObject({ status: "new", stopPrice: "2940", trailPercent: "2" });
+    expect((await balances(id)).ETH).toEqual({ available: "0", held: "1" });
+    feed.trade("ETH-USD", "3100.00", { quantity: "1" }); // new high: 3100 × 0.98 = 3038
+    feed.trade("ETH-USD", "3050.00", { quantity: "1" }); // lower, but above the stop: the stop stays
+    await app.trading.settled();
+    expect((await call(cookie, "GET", `/api/trades/${sell.id}`)).json()).toMatchObject({
+      status: "new",
+      stopPrice: "3038",
+    });
+    feed.trade("ETH-USD", "3038.00", { quantity: "1" });
+    await app.trading.settled();
+    // Sold as a market order: 3038 × 0.9995 = 3036.481 → 3036.48
+    expect((await call(cookie, "GET", `/api/trades/${sell.id}`)).json()).toMatchObject({
+      status: "filled",
+      averagePrice: "3036.48",
+    });
+
+    const buy = (
+      await call(cookie, "POST", "/api/trades", {
+        symbol: "ETH-USD",
+        side: "buy",
+        type: "trailing_stop",
+        quantity: "1",
+        trailPrice: "100.00",
+      })
+    ).json();
+    expect(buy).toMatchObject({ status: "new", stopPrice: "3138" }); // 3038 + 100
+    feed.trade("ETH-USD", "2900.00", { quantity: "1" }); // new low: the stop follows down to 3000
+    feed.trade("ETH-USD", "2990.00", { quantity: "1" });
+    await app.trading.settled();
+    expect((await call(cookie, "GET", `/api/trades/${buy.id}`)).json()).toMatchObject({
+      status: "new",
+      stopPrice: "3000",
+    });
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    await app.trading.settled();
+    // 3000 × 1.0005 = 3001.50
+    expect((await call(cookie, "GET", `/api/trades/${buy.id}`)).json()).toMatchObject({
+      status: "filled",
+      averagePrice: "3001.5",
+    });
     await ledgerMatches(id);
   });
 });

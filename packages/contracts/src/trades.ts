@@ -4,7 +4,7 @@ import { decimalString } from "./decimal.ts";
 import { marketSymbol } from "./markets.ts";
 
 export const orderSides = ["buy", "sell"] as const;
-export const orderTypes = ["market", "limit", "stop", "stop_limit"] as const;
+export const orderTypes = ["market", "limit", "stop", "stop_limit", "trailing_stop"] as const;
 export const orderStatuses = ["new", "partially_filled", "filled", "canceled", "rejected", "expired"] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
@@ -26,6 +26,9 @@ export const placeOrderBody = z.strictObject({
   stopPrice: decimalString.optional(),
   timeInForce: z.enum(["gtc", "ioc"]).default("gtc"),
   clientOrderId: clientOrderId.optional(),
+  /** Trailing stops: follow the best price at this distance, in percent ("2.5") or in price ("500.00"). */
+  trailPercent: decimalString.optional(),
+  trailPrice: decimalString.optional(),
   /** Buys only: when the buy fills, a sell limit at this price… */
   takeProfit: decimalString.optional(),
   /** …and/or a sell stop at this price; when one of the two fills, the other is cancelled. */
@@ -52,6 +55,8 @@ export const orderResponse = z.object({
   reason: z.string().nullable(),
   takeProfit: z.string().nullable(),
   stopLoss: z.string().nullable(),
+  trailPercent: z.string().nullable(),
+  trailPrice: z.string().nullable(),
   /** For an exit placed by a bracket: the buy it protects. */
   parentOrderId: z.string().nullable(),
   fills: z.array(fill),

@@ -4,7 +4,7 @@ import { isOnGrid, type MarketSpec, snapToGrid } from "./markets.ts";
 import type { TriggerDirection } from "./trigger-index.ts";
 
 export type OrderSide = "buy" | "sell";
-export type OrderType = "market" | "limit" | "stop" | "stop_limit";
+export type OrderType = "market" | "limit" | "stop" | "stop_limit" | "trailing_stop";
 export type TimeInForce = "gtc" | "ioc";
 
 export interface OrderRequest {
@@ -18,6 +18,9 @@ export interface OrderRequest {
   timeInForce: TimeInForce;
   takeProfit?: string;
   stopLoss?: string;
+  /** Trailing stops: the distance from the best price since placing, in percent or in price. */
+  trailPercent?: string;
+  trailPrice?: string;
 }
 
 export interface TradingRates {
@@ -49,6 +52,25 @@ export function checkOrder(
   if (needsLimit && !order.limitPrice) return reject("limitPrice", `a ${order.type} order needs a limitPrice`);
   if (!needsLimit && order.limitPrice) return reject("limitPrice", `a ${order.type} order takes no limitPrice`);
   if (needsStop && !order.stopPrice) return reject("stopPrice", `a ${order.type} order needs a stopPrice`);
+  if (order.type === "trailing_stop") {
+    if ((order.trailPercent === undefined) === (order.trailPrice === undefined)) {
+      return reject("trailPercent", "a trailing stop needs either trailPercent or trailPrice");
+    }
+    if (order.trailPercent !== undefined) {
+      const percent = new Decimal(order.trailPercent);
+      if (percent.lessThanOrEqualTo(0) || percent.greaterThan(50))
+        return reject("trailPercent", "trailPercent must be above 0 and at most 50");
+    }
+    if (order.trailPrice !== undefined) {
+      if (new Decimal(order.trailPrice).lessThanOrEqualTo(0))
+        return reject("trailPrice", "trailPrice must be above zero");
+      if (!isOnGrid(order.trailPrice, spec.tickSize))
+        return reject("trailPrice", `trailPrice must be a multiple of the tick size ${spec.tickSize}`);
+    }
+    if (order.timeInForce === "ioc") return reject("timeInForce", "trailing stops rest until triggered; use gtc");
+  } else if (order.trailPercent !== undefined || order.trailPrice !== undefined) {
+    return reject(order.trailPercent !== undefined ? "trailPercent" : "trailPrice", "only trailing stops take a trail");
+  }
   if (!needsStop && order.stopPrice) return reject("stopPrice", `a ${order.type} order takes no stopPrice`);
   for (const field of ["limitPrice", "stopPrice", "takeProfit", "stopLoss"] as const) {
     const price = order[field];
@@ -65,7 +87,8 @@ export function checkOrder(
   }
   const price = new Decimal(order.limitPrice ?? order.stopPrice ?? lastPrice);
   if (order.takeProfit || order.stopLoss) {
-    if (order.side !== "buy") return reject(order.takeProfit ? "takeProfit" : "stopLoss", "take-profit and stop-loss attach to buys");
+    if (order.side !== "buy")
+      return reject(order.takeProfit ? "takeProfit" : "stopLoss", "take-profit and stop-loss attach to buys");
     if (order.takeProfit && new Decimal(order.takeProfit).lessThanOrEqualTo(price)) {
       return reject("takeProfit", "takeProfit must be above the buy price");
     }
@@ -154,4 +177,21 @@ export function holdFor(
   if (side === "sell") return { asset: spec.base, amount: quantity };
   const notional = quantity.times(worstPrice);
   return { asset: spec.quote, amount: notional.plus(feeFor(notional, feeRate, spec.quote)) };
+}
+
+/**
+ * Where a trailing stop stands for a reference price (the best since it was
+ * placed: the highest for a sell, the lowest for a buy): a sell's stop trails
+ * below it, a buy's above, snapped to the tick grid away from the price.
+ */
+export function trailingStopPrice(
+  spec: Pick<MarketSpec, "tickSize">,
+  side: OrderSide,
+  reference: string,
+  trail: { percent?: string | null; price?: string | null },
+): Decimal {
+  const ref = new Decimal(reference);
+  const distance = trail.percent ? ref.times(trail.percent).div(100) : new Decimal(trail.price ?? 0);
+  if (side === "sell") return Decimal.max(spec.tickSize, snapToGrid(ref.minus(distance), spec.tickSize, "down"));
+  return snapToGrid(ref.plus(distance), spec.tickSize, "up");
 }

@@ -112,7 +112,7 @@ export const orders = pgTable(
     requestHash: text("request_hash").notNull(),
     symbol: text("symbol").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
-    type: text("type", { enum: ["market", "limit", "stop", "stop_limit"] }).notNull(),
+    type: text("type", { enum: ["market", "limit", "stop", "stop_limit", "trailing_stop"] }).notNull(),
     status: text("status", {
       enum: ["new", "partially_filled", "filled", "canceled", "rejected", "expired"],
     }).notNull(),
@@ -125,6 +125,10 @@ export const orders = pgTable(
     holdAsset: text("hold_asset"),
     holdAmount: amount("hold_amount").notNull().default("0"),
     reason: text("reason"),
+    /** A trailing stop follows the best price since it was placed (`trail_reference`) at this distance, in percent or in price. */
+    trailPercent: amount("trail_percent"),
+    trailPrice: amount("trail_price"),
+    trailReference: amount("trail_reference"),
     /** A buy's attached exits, placed when it fills: a take-profit sell limit and a stop-loss sell stop. */
     takeProfitPrice: amount("take_profit_price"),
     stopLossPrice: amount("stop_loss_price"),

@@ -22,6 +22,7 @@ import {
   restingTrigger,
   type TradingRates,
   TriggerIndex,
+  trailingStopPrice,
 } from "@tradeboard/core";
 import {
   applyFillToPosition,
@@ -40,6 +41,7 @@ import {
   listOrders,
   listPositions,
   listRestingOrders,
+  moveTrailingStop,
   type OrderRow,
   openSiblings,
   postLedgerEntry,
@@ -59,6 +61,13 @@ export interface TradingDeps {
 
 type Executor = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Resting = { orderId: string; userId: string };
+type TrailingStop = Resting & {
+  side: OrderSide;
+  reference: Decimal;
+  stop: Decimal;
+  trail: { percent: string | null; price: string | null };
+  moved: boolean;
+};
 
 /**
  * Orders, fills and the money they move. Every balance change is a ledger
@@ -69,6 +78,12 @@ type Resting = { orderId: string; userId: string };
  */
 export class TradingService {
   private readonly index = new TriggerIndex<Resting>();
+  /**
+   * Trailing stops by market. Their stop moves with every new best price, so
+   * they are checked one by one on each tick (O(trailing stops of the market)),
+   * not through the sorted index.
+   */
+  private readonly trailing = new Map<string, Map<string, TrailingStop>>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: TradingDeps) {}
@@ -107,7 +122,13 @@ export class TradingService {
       stopPrice: body.stopPrice ?? null,
       takeProfitPrice: body.takeProfit ?? null,
       stopLossPrice: body.stopLoss ?? null,
-    } as const;
+      trailPercent: body.trailPercent ?? null,
+      trailPrice: body.trailPrice ?? null,
+    };
+    if (body.type === "trailing_stop") {
+      const stop = trailingStopPrice(spec, body.side, last, { percent: body.trailPercent, price: body.trailPrice });
+      Object.assign(base, { trailReference: last, stopPrice: stop.toFixed() });
+    }
 
     // What happens at once: a fill now, a cancel (IOC that cannot fill), or a rest.
     const trigger = restingTrigger(base);
@@ -125,7 +146,11 @@ export class TradingService {
     try {
       order = await this.deps.db.transaction(async (tx) => {
         if (fillPrice) {
-          const inserted = await insertOrder(tx, { ...base, status: "new", triggeredAt: stopReached ? new Date() : null });
+          const inserted = await insertOrder(tx, {
+            ...base,
+            status: "new",
+            triggeredAt: stopReached ? new Date() : null,
+          });
           if (!inserted) return null;
           const done = await this.fill(tx, inserted, fillPrice);
           exits = done.exits;
@@ -138,9 +163,10 @@ export class TradingService {
             reason: "immediate-or-cancel: no fill at the current price",
           });
         }
+        // A buy stop pays up to its stop plus slippage; a buy trailing stop's stop only ever falls.
         const worst =
-          body.side === "buy" && body.type === "stop"
-            ? marketFillPrice(spec, "buy", body.stopPrice ?? last, this.deps.rates.slippageRate)
+          body.side === "buy" && (body.type === "stop" || body.type === "trailing_stop")
+            ? marketFillPrice(spec, "buy", base.stopPrice ?? last, this.deps.rates.slippageRate)
             : new Decimal(body.limitPrice ?? body.stopPrice ?? last);
         const hold = holdFor(spec, body.side, quantity, worst, this.deps.rates.feeRate);
         const inserted = await insertOrder(tx, {
@@ -206,8 +232,8 @@ export class TradingService {
       return row;
     });
     if (!canceled) throw new AppError("order_not_open", `The order is ${order.status} and can no longer be cancelled.`);
-    this.index.remove(order.id);
-    for (const twin of twins) this.index.remove(twin.id);
+    this.unrest(order.id, order.symbol);
+    for (const twin of twins) this.unrest(twin.id, twin.symbol);
     const response = await this.toResponse(canceled);
     this.deps.notify(user.id, { kind: "order", event: "canceled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
@@ -294,7 +320,7 @@ export class TradingService {
       await deletePositions(tx, { userId: user.id });
       return open.rows;
     });
-    for (const order of canceled) this.index.remove(order.id);
+    for (const order of canceled) this.unrest(order.id, order.symbol);
     this.deps.notify(user.id, { kind: "balance" });
   }
 
@@ -343,7 +369,7 @@ export class TradingService {
 
   /** Called with every trade price: fills what the price reached, one order at a time. */
   onPrice(symbol: string, price: string): void {
-    const fired = this.index.fire(symbol, price);
+    const fired: Resting[] = [...this.index.fire(symbol, price), ...this.followTrail(symbol, price)];
     if (fired.length === 0) return;
     this.queue = this.queue.then(async () => {
       for (const entry of fired) {
@@ -380,7 +406,7 @@ export class TradingService {
       }
     }
     const fillPrice =
-      order.type === "stop"
+      order.type === "stop" || order.type === "trailing_stop"
         ? marketFillPrice(spec, order.side, price, this.deps.rates.slippageRate)
         : limitFillPrice(order.side, order.limitPrice ?? price, price);
     let filled: OrderRow | null;
@@ -411,7 +437,7 @@ export class TradingService {
       });
     }
     if (!filled) return;
-    for (const twin of twins) this.index.remove(twin.id);
+    for (const twin of twins) this.unrest(twin.id, twin.symbol);
     for (const exit of exits) this.rest(exit);
     const response = await this.toResponse(filled);
     this.deps.notify(order.userId, {
@@ -517,7 +543,11 @@ export class TradingService {
     if (!order.ocoGroup) return [];
     const canceled: OrderRow[] = [];
     for (const twin of await openSiblings(tx, { ocoGroup: order.ocoGroup, exceptId: order.id })) {
-      const row = await transitionOrder(tx, { id: twin.id, from: ["new", "partially_filled"], set: { status: "canceled", holdAmount: "0", reason } });
+      const row = await transitionOrder(tx, {
+        id: twin.id,
+        from: ["new", "partially_filled"],
+        set: { status: "canceled", holdAmount: "0", reason },
+      });
       if (!row) continue;
       await this.release(tx, twin);
       canceled.push(row);
@@ -540,9 +570,68 @@ export class TradingService {
   }
 
   private rest(order: OrderRow): void {
+    if (order.type === "trailing_stop") {
+      const byId = this.trailing.get(order.symbol) ?? new Map<string, TrailingStop>();
+      this.trailing.set(order.symbol, byId);
+      byId.set(order.id, {
+        orderId: order.id,
+        userId: order.userId,
+        side: order.side,
+        reference: new Decimal(order.trailReference ?? order.stopPrice ?? "0"),
+        stop: new Decimal(order.stopPrice ?? "0"),
+        trail: { percent: order.trailPercent, price: order.trailPrice },
+        moved: false,
+      });
+      return;
+    }
     const waitingAsLimit = order.type === "stop_limit" && order.triggeredAt !== null;
     const { direction, threshold } = restingTrigger(waitingAsLimit ? { ...order, type: "limit" } : order);
     this.index.add(order.id, order.symbol, direction, threshold, { orderId: order.id, userId: order.userId });
+  }
+
+  private unrest(id: string, symbol: string): void {
+    this.index.remove(id);
+    this.trailing.get(symbol)?.delete(id);
+  }
+
+  /**
+   * Moves every trailing stop of the market after a new best price and returns
+   * the ones the price reached. Moved stops are written in the background, so a
+   * restart resumes from (nearly) where they were.
+   */
+  private followTrail(symbol: string, price: string): Resting[] {
+    const stops = this.trailing.get(symbol);
+    if (!stops || stops.size === 0) return [];
+    const spec = findMarket(symbol, this.deps.specs);
+    if (!spec) return [];
+    const p = new Decimal(price);
+    const fired: Resting[] = [];
+    const moved: TrailingStop[] = [];
+    for (const stop of stops.values()) {
+      const better = stop.side === "sell" ? p.greaterThan(stop.reference) : p.lessThan(stop.reference);
+      if (better) {
+        stop.reference = p;
+        stop.stop = trailingStopPrice(spec, stop.side, price, stop.trail);
+        moved.push(stop);
+      }
+      const reached = stop.side === "sell" ? p.lessThanOrEqualTo(stop.stop) : p.greaterThanOrEqualTo(stop.stop);
+      if (reached) {
+        stops.delete(stop.orderId);
+        fired.push(stop);
+      }
+    }
+    if (moved.length > 0) {
+      this.queue = this.queue.then(async () => {
+        for (const stop of moved) {
+          await moveTrailingStop(this.deps.db, {
+            id: stop.orderId,
+            trailReference: stop.reference.toFixed(),
+            stopPrice: stop.stop.toFixed(),
+          });
+        }
+      });
+    }
+    return fired;
   }
 
   private async find(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderRow> {
@@ -582,8 +671,34 @@ function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, pri
 
 /** The request as it matters for idempotency: the same fields in a fixed order. */
 function hashRequest(body: PlaceOrderBody): string {
-  const { symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce, takeProfit, stopLoss } = body;
-  const canonical = JSON.stringify([symbol, side, type, quantity, notional, limitPrice, stopPrice, timeInForce, takeProfit, stopLoss]);
+  const {
+    symbol,
+    side,
+    type,
+    quantity,
+    notional,
+    limitPrice,
+    stopPrice,
+    timeInForce,
+    takeProfit,
+    stopLoss,
+    trailPercent,
+    trailPrice,
+  } = body;
+  const canonical = JSON.stringify([
+    symbol,
+    side,
+    type,
+    quantity,
+    notional,
+    limitPrice,
+    stopPrice,
+    timeInForce,
+    takeProfit,
+    stopLoss,
+    trailPercent,
+    trailPrice,
+  ]);
   return createHash("sha256").update(canonical).digest("base64url");
 }
 
@@ -609,6 +724,8 @@ function toResponse(order: OrderRow, allFills: readonly FillRow[]): OrderRespons
     reason: order.reason,
     takeProfit: trim(order.takeProfitPrice),
     stopLoss: trim(order.stopLossPrice),
+    trailPercent: trim(order.trailPercent),
+    trailPrice: trim(order.trailPrice),
     parentOrderId: order.parentOrderId,
     fills: own.map((f) => ({
       price: new Decimal(f.price).toFixed(),

@@ -161,3 +161,14 @@ export async function openSiblings(db: Db, params: { ocoGroup: string; exceptId:
     .where(and(eq(orders.ocoGroup, params.ocoGroup), inArray(orders.status, ["new", "partially_filled"])));
   return rows.filter((row) => row.id !== params.exceptId);
 }
+
+/** Moves a trailing stop after the price set a new best: its reference and the stop that follows it. */
+export async function moveTrailingStop(
+  db: Db,
+  params: { id: string; trailReference: string; stopPrice: string },
+): Promise<void> {
+  await db
+    .update(orders)
+    .set({ trailReference: params.trailReference, stopPrice: params.stopPrice, updatedAt: sql`now()` })
+    .where(and(eq(orders.id, params.id), inArray(orders.status, ["new", "partially_filled"])));
+}

@@ -14,6 +14,7 @@ const TYPES: { value: OrderType; label: string }[] = [
   { value: "limit", label: "Limit" },
   { value: "stop", label: "Stop" },
   { value: "stop_limit", label: "Stop limit" },
+  { value: "trailing_stop", label: "Trailing stop" },
 ];
 
 const input =
@@ -52,6 +53,7 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
   const [limitPrice, setLimitPrice] = useState("");
   const [stopPrice, setStopPrice] = useState("");
   const [timeInForce, setTimeInForce] = useState<"gtc" | "ioc">("gtc");
+  const [trailPercent, setTrailPercent] = useState("");
   const [takeProfit, setTakeProfit] = useState("");
   const [stopLoss, setStopLoss] = useState("");
   const [serverError, setServerError] = useState<string | null>(null);
@@ -60,6 +62,7 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
 
   const needsLimit = type === "limit" || type === "stop_limit";
   const needsStop = type === "stop" || type === "stop_limit";
+  const trailing = type === "trailing_stop";
   const amountMode = byAmount && (type === "market" || type === "limit");
   const last = market.ticker.price;
   const body: PlaceOrderBody = {
@@ -69,7 +72,8 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
     ...(amountMode ? { notional: quantity } : { quantity }),
     ...(needsLimit ? { limitPrice } : {}),
     ...(needsStop ? { stopPrice } : {}),
-    timeInForce: needsStop ? "gtc" : timeInForce,
+    ...(trailing ? { trailPercent } : {}),
+    timeInForce: needsStop || trailing ? "gtc" : timeInForce,
     ...(side === "buy" && takeProfit ? { takeProfit } : {}),
     ...(side === "buy" && stopLoss ? { stopLoss } : {}),
   };
@@ -77,6 +81,7 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
   // The same rules the api applies, for an answer before anything is sent.
   const problem = (() => {
     for (const [name, value] of [
+      ...(trailing ? [["Trail", trailPercent]] : []),
       ...(side === "buy" && takeProfit ? [["Take profit", takeProfit]] : []),
       ...(side === "buy" && stopLoss ? [["Stop loss", stopLoss]] : []),
       ["Quantity", quantity],
@@ -93,7 +98,7 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
   const estimate = (() => {
     if (!quantity || !isDecimalString(quantity)) return null;
     const price =
-      type === "market" || type === "stop"
+      type === "market" || type === "stop" || type === "trailing_stop"
         ? marketFillPrice(market, side, type === "stop" && isDecimalString(stopPrice) ? stopPrice : last, slippageRate)
         : isDecimalString(limitPrice)
           ? new Decimal(limitPrice)
@@ -214,7 +219,19 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
             />
           </label>
         )}
-        {!needsStop && type !== "market" && (
+        {trailing && (
+          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Trail (% below the best price for a sell, above for a buy)
+            <input
+              inputMode="decimal"
+              value={trailPercent}
+              onChange={(e) => setTrailPercent(e.target.value.trim())}
+              placeholder="2"
+              className={`${input} mt-1`}
+            />
+          </label>
+        )}
+        {!needsStop && !trailing && type !== "market" && (
           <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             Time in force
             <select
