@@ -389,7 +389,7 @@ export class TradingService {
 
   private async trigger(entry: Resting, price: string): Promise<void> {
     const order = await findOrder(this.deps.db, { userId: entry.userId, id: entry.orderId });
-    if (!order || order.status !== "new") return;
+    if (order?.status !== "new") return;
     const spec = findMarket(order.symbol, this.deps.specs);
     if (!spec) return;
     if (order.type === "stop_limit" && !order.triggeredAt) {
@@ -669,36 +669,24 @@ function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, pri
     : new Decimal(price).lessThanOrEqualTo(trigger.threshold);
 }
 
-/** The request as it matters for idempotency: the same fields in a fixed order. */
+/** The fields that make two requests "the same order" for idempotency, in a fixed order. */
+const REQUEST_FIELDS = [
+  "symbol",
+  "side",
+  "type",
+  "quantity",
+  "notional",
+  "limitPrice",
+  "stopPrice",
+  "timeInForce",
+  "takeProfit",
+  "stopLoss",
+  "trailPercent",
+  "trailPrice",
+] as const satisfies readonly (keyof PlaceOrderBody)[];
+
 function hashRequest(body: PlaceOrderBody): string {
-  const {
-    symbol,
-    side,
-    type,
-    quantity,
-    notional,
-    limitPrice,
-    stopPrice,
-    timeInForce,
-    takeProfit,
-    stopLoss,
-    trailPercent,
-    trailPrice,
-  } = body;
-  const canonical = JSON.stringify([
-    symbol,
-    side,
-    type,
-    quantity,
-    notional,
-    limitPrice,
-    stopPrice,
-    timeInForce,
-    takeProfit,
-    stopLoss,
-    trailPercent,
-    trailPrice,
-  ]);
+  const canonical = JSON.stringify(REQUEST_FIELDS.map((field) => body[field] ?? null));
   return createHash("sha256").update(canonical).digest("base64url");
 }
 

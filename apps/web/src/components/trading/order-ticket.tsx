@@ -35,6 +35,21 @@ export function OrderTicket({ symbol }: { symbol: string }) {
   );
 }
 
+function DecimalField(props: { label: string; value: string; onChange: (value: string) => void; placeholder: string }) {
+  return (
+    <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+      {props.label}
+      <input
+        inputMode="decimal"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value.trim())}
+        placeholder={props.placeholder}
+        className={`${input} mt-1`}
+      />
+    </label>
+  );
+}
+
 function TicketFrame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <section className="rounded-xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -176,16 +191,12 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
             ))}
           </select>
         </label>
-        <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-          {amountMode ? `Amount (${market.quote})` : `Quantity (${market.base})`}
-          <input
-            inputMode="decimal"
-            value={quantity}
-            onChange={(e) => setQuantity(e.target.value.trim())}
-            placeholder={amountMode ? "100.00" : market.lotSize}
-            className={`${input} mt-1`}
-          />
-        </label>
+        <DecimalField
+          label={amountMode ? `Amount (${market.quote})` : `Quantity (${market.base})`}
+          value={quantity}
+          onChange={setQuantity}
+          placeholder={amountMode ? "100.00" : market.lotSize}
+        />
         {(type === "market" || type === "limit") && (
           <button
             type="button"
@@ -196,40 +207,28 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
           </button>
         )}
         {needsStop && (
-          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Stop price ({market.quote})
-            <input
-              inputMode="decimal"
-              value={stopPrice}
-              onChange={(e) => setStopPrice(e.target.value.trim())}
-              placeholder={last}
-              className={`${input} mt-1`}
-            />
-          </label>
+          <DecimalField
+            label={`Stop price (${market.quote})`}
+            value={stopPrice}
+            onChange={setStopPrice}
+            placeholder={last}
+          />
         )}
         {needsLimit && (
-          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Limit price ({market.quote})
-            <input
-              inputMode="decimal"
-              value={limitPrice}
-              onChange={(e) => setLimitPrice(e.target.value.trim())}
-              placeholder={last}
-              className={`${input} mt-1`}
-            />
-          </label>
+          <DecimalField
+            label={`Limit price (${market.quote})`}
+            value={limitPrice}
+            onChange={setLimitPrice}
+            placeholder={last}
+          />
         )}
         {trailing && (
-          <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Trail (% below the best price for a sell, above for a buy)
-            <input
-              inputMode="decimal"
-              value={trailPercent}
-              onChange={(e) => setTrailPercent(e.target.value.trim())}
-              placeholder="2"
-              className={`${input} mt-1`}
-            />
-          </label>
+          <DecimalField
+            label="Trail (% below the best price for a sell, above for a buy)"
+            value={trailPercent}
+            onChange={setTrailPercent}
+            placeholder="2"
+          />
         )}
         {!needsStop && !trailing && type !== "market" && (
           <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
@@ -246,26 +245,8 @@ function Ticket({ market, feeRate, slippageRate }: { market: MarketSummary; feeR
         )}
         {side === "buy" && (
           <div className="grid grid-cols-2 gap-2">
-            <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-              Take profit
-              <input
-                inputMode="decimal"
-                value={takeProfit}
-                onChange={(e) => setTakeProfit(e.target.value.trim())}
-                placeholder="optional"
-                className={`${input} mt-1`}
-              />
-            </label>
-            <label className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-              Stop loss
-              <input
-                inputMode="decimal"
-                value={stopLoss}
-                onChange={(e) => setStopLoss(e.target.value.trim())}
-                placeholder="optional"
-                className={`${input} mt-1`}
-              />
-            </label>
+            <DecimalField label="Take profit" value={takeProfit} onChange={setTakeProfit} placeholder="optional" />
+            <DecimalField label="Stop loss" value={stopLoss} onChange={setStopLoss} placeholder="optional" />
           </div>
         )}
         <dl className="space-y-1 text-xs text-zinc-600 dark:text-zinc-400">
