@@ -368,9 +368,9 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     const history = await call(cookie, "GET", "/api/portfolio/history?range=24h");
     expect(history.statusCode).toBe(200);
     const points = history.json().points as { time: number; equity: string }[];
-    expect(points.length).toBeGreaterThan(100);
-    // Before this account existed its equity was 0; now it is its cash.
-    expect(points[0]?.equity).toBe("0.00");
+    // The account is minutes old: its series starts with it, not with a day of zeros.
+    expect(points.length).toBeGreaterThanOrEqual(1);
+    expect(points.every((p) => p.equity !== "0.00")).toBe(true);
     // Now: 100000 − 3001.50 − 3.01 in cash (2001.00 of it reserved) plus 1 ETH at 3000 = 99995.49
     expect(points.at(-1)?.equity).toBe("99995.49");
     expect((await call(cookie, "GET", "/api/portfolio/history?range=1y")).statusCode).toBe(400);

@@ -1,5 +1,5 @@
 import { assetDecimals } from "./assets.ts";
-import { Decimal } from "./decimal.ts";
+import { Decimal, isDecimalString } from "./decimal.ts";
 import { isOnGrid, type MarketSpec, snapToGrid } from "./markets.ts";
 import type { TriggerDirection } from "./trigger-index.ts";
 
@@ -47,6 +47,22 @@ export function checkOrder(
     field,
     message,
   });
+  // Also used on what a person is still typing: anything that is not a decimal is refused, never thrown on.
+  const fields = [
+    "quantity",
+    "notional",
+    "limitPrice",
+    "stopPrice",
+    "takeProfit",
+    "stopLoss",
+    "trailPercent",
+    "trailPrice",
+  ] as const;
+  for (const field of fields) {
+    const value = order[field];
+    if (value !== undefined && !isDecimalString(value))
+      return reject(field, `${field} must be a decimal number such as 0.5`);
+  }
   const needsLimit = order.type === "limit" || order.type === "stop_limit";
   const needsStop = order.type === "stop" || order.type === "stop_limit";
   if (needsLimit && !order.limitPrice) return reject("limitPrice", `a ${order.type} order needs a limitPrice`);
@@ -158,6 +174,15 @@ export function restingTrigger(order: {
   return { direction: rising ? "rise" : "fall", threshold };
 }
 
+/**
+ * The cash a fill moves, in whole units of the quote asset (cents): a buyer
+ * pays the notional rounded up, a seller receives it rounded down, so rounding
+ * never creates money.
+ */
+export function cashFor(notional: Decimal, side: OrderSide, quote: string): Decimal {
+  return notional.toDecimalPlaces(assetDecimals(quote), side === "buy" ? Decimal.ROUND_UP : Decimal.ROUND_DOWN);
+}
+
 /** The fee on a fill, in the quote asset, rounded up to the quote's smallest unit. */
 export function feeFor(notional: Decimal, feeRate: string, quote: string): Decimal {
   return notional.times(feeRate).toDecimalPlaces(assetDecimals(quote), Decimal.ROUND_UP);
@@ -175,7 +200,7 @@ export function holdFor(
   feeRate: string,
 ): { asset: string; amount: Decimal } {
   if (side === "sell") return { asset: spec.base, amount: quantity };
-  const notional = quantity.times(worstPrice);
+  const notional = cashFor(quantity.times(worstPrice), "buy", spec.quote);
   return { asset: spec.quote, amount: notional.plus(feeFor(notional, feeRate, spec.quote)) };
 }
 

@@ -34,3 +34,34 @@ describe("market grids", () => {
     expect(findMarket("XRP-USD")).toBeUndefined();
   });
 });
+
+describe("checkOrder", async () => {
+  const { checkOrder, DEFAULT_MARKETS: markets } = await import("../src/index.ts");
+  const btc = markets[0];
+  if (!btc) throw new Error("no market");
+  const base = { side: "buy" as const, timeInForce: "gtc" as const };
+
+  it.each([
+    [{ type: "market" as const, quantity: "0.5" }, true, ""],
+    [{ type: "market" as const, quantity: "" }, false, "quantity"],
+    [{ type: "trailing_stop" as const, quantity: "0.5", trailPercent: "" }, false, "trailPercent"],
+    [{ type: "limit" as const, quantity: "0.5", limitPrice: "abc" }, false, "limitPrice"],
+    [{ type: "limit" as const, quantity: "0.5", limitPrice: "60000.001" }, false, "limitPrice"],
+    [{ type: "market" as const, quantity: "0.000001" }, false, "quantity"],
+    [{ type: "market" as const, notional: "0.5" }, false, "notional"],
+    [{ type: "market" as const, notional: "1000" }, true, ""],
+    [{ type: "market" as const, quantity: "0.1", takeProfit: "59000.00" }, false, "takeProfit"],
+    [{ type: "market" as const, quantity: "0.1", stopLoss: "61000.00" }, false, "stopLoss"],
+    [{ type: "trailing_stop" as const, quantity: "0.1", trailPercent: "60" }, false, "trailPercent"],
+  ])("%j → ok %s (field %s), never throwing", (order, ok, field) => {
+    const result = checkOrder(btc, { ...base, ...order }, "60000.00");
+    expect(result.ok).toBe(ok);
+    if (!result.ok) expect(result.field).toBe(field);
+  });
+
+  it("works out the quantity of an amount in whole lots", () => {
+    // 1000 / 60000 = 0.0166666… → 0.01666
+    const result = checkOrder(btc, { ...base, type: "market", notional: "1000" }, "60000.00");
+    expect(result.ok && result.quantity.toFixed()).toBe("0.01666");
+  });
+});

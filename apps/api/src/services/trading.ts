@@ -7,6 +7,7 @@ import type {
   PortfolioResponse,
 } from "@tradeboard/contracts";
 import {
+  cashFor,
   checkOrder,
   Decimal,
   feeFor,
@@ -338,7 +339,11 @@ export class TradingService {
         })),
       ),
     ]);
-    const times = [...new Set(closes.flatMap((c) => c.candles.map((k) => k.time)))].sort((a, b) => a - b);
+    // The series starts with the account: no flat line of zeros before it existed.
+    const opened = entries[0]?.createdAt.getTime() ?? now;
+    const times = [...new Set(closes.flatMap((c) => c.candles.map((k) => k.time)))]
+      .filter((time) => time > opened)
+      .sort((a, b) => a - b);
     const holdings = new Map<string, Decimal>();
     const points: { time: number; equity: string }[] = [];
     let next = 0;
@@ -356,6 +361,9 @@ export class TradingService {
       return equity.toFixed(2, Decimal.ROUND_HALF_EVEN);
     };
     const length = INTERVAL_MS[interval];
+    // The opening deposit is the first point (holdings then are cash, so prices do not matter).
+    if (opened >= from)
+      points.push({ time: opened, equity: valueAt(opened + 1, (spec) => this.deps.lastPrice(spec.symbol)) });
     for (const time of times) {
       const equity = valueAt(
         time + length,
@@ -456,7 +464,7 @@ export class TradingService {
     const spec = findMarket(order.symbol, this.deps.specs);
     if (!spec) throw new Error(`no market ${order.symbol}`);
     const quantity = new Decimal(order.quantity);
-    const notional = quantity.times(price);
+    const notional = cashFor(quantity.times(price), order.side, spec.quote);
     const fee = feeFor(notional, this.deps.rates.feeRate, spec.quote);
     const baseDelta = order.side === "buy" ? quantity : quantity.negated();
     const entry = { userId: order.userId, reference: order.id };

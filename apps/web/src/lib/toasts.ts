@@ -10,7 +10,8 @@ export interface Toast {
   tone: "success" | "info" | "error";
 }
 
-let toasts: Toast[] = [];
+const NONE: Toast[] = [];
+let toasts: Toast[] = NONE;
 let nextId = 1;
 const listeners = new Set<() => void>();
 const emit = () => {
@@ -38,6 +39,6 @@ export function useToasts(): Toast[] {
       return () => listeners.delete(listener);
     },
     () => toasts,
-    () => [],
+    () => NONE,
   );
 }

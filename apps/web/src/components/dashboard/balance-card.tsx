@@ -35,9 +35,14 @@ export function BalanceCard() {
           {others.length > 0 && (
             <ul className="mt-4 space-y-1 text-sm">
               {others.map((b) => (
-                <li key={b.asset} className="flex justify-between tabular-nums">
+                <li key={b.asset} className="flex justify-between gap-2 tabular-nums">
                   <span>{b.asset}</span>
-                  <span>{formatMoney(b.available, b.asset)}</span>
+                  <span className="text-right">
+                    {formatMoney(b.available, b.asset)}
+                    {/^0(\.0+)?$/.test(b.held) ? null : (
+                      <span className="block text-xs text-zinc-500">{formatMoney(b.held, b.asset)} reserved</span>
+                    )}
+                  </span>
                 </li>
               ))}
             </ul>
