@@ -44,7 +44,8 @@ if (config.SEED_DEMO) {
 
 await app.markets.init();
 const resting = await app.trading.rebuild();
-app.log.info(`trigger index rebuilt: ${resting} resting orders`);
+const armed = await app.alerts.rebuild();
+app.log.info(`trigger indexes rebuilt: ${resting} resting orders, ${armed} active alerts`);
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 app.markets.start();
 app.log.info(`market feed: ${config.MARKET_FEED}, ${app.markets.list().length} markets, WebSocket at /ws`);

@@ -10,6 +10,7 @@ import { useErrorMapping } from "./plugins/errors.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
+import { alertsRoutes } from "./routes/alerts.ts";
 import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { manualFeedRoutes } from "./routes/manual-feed.ts";
@@ -17,6 +18,7 @@ import { marketsRoutes } from "./routes/markets.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
+import { AlertService } from "./services/alerts.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
 import { TradingService } from "./services/trading.ts";
@@ -43,6 +45,7 @@ export type ServerConfig = Pick<
       | "REALTIME_TOKEN_TTL_SECONDS"
       | "FEE_RATE"
       | "SLIPPAGE_RATE"
+      | "MAX_ACTIVE_ALERTS"
     >
   >;
 
@@ -51,6 +54,7 @@ declare module "fastify" {
     markets: MarketService;
     hub: RealtimeHub;
     trading: TradingService;
+    alerts: AlertService;
   }
 }
 
@@ -141,12 +145,23 @@ export async function buildServer(
   });
   markets.onPrice((symbol, price) => trading.onPrice(symbol, price));
   app.decorate("trading", trading);
+  const alerts = new AlertService({
+    db,
+    specs,
+    maxActivePerUser: config.MAX_ACTIVE_ALERTS ?? 500,
+    lastPrice: (symbol) => markets.lastPrice(symbol),
+    notify: (userId, event) => hub.publishToUser(userId, event),
+    log: (message) => app.log.warn(message),
+  });
+  markets.onPrice((symbol, price) => alerts.onPrice(symbol, price));
+  app.decorate("alerts", alerts);
   app.decorate("markets", markets);
   app.decorate("hub", hub);
   // Before the HTTP server closes: it waits for every open socket, upgraded ones included.
   app.addHook("preClose", async () => {
     await markets.stop();
     await trading.settled();
+    await alerts.stop();
     await hub.close();
   });
 
@@ -156,6 +171,7 @@ export async function buildServer(
   marketsRoutes(app, { markets, rates });
   realtimeRoutes(app, { tokens });
   tradesRoutes(app, { trading, startingBalance: config.INITIAL_BALANCE });
+  alertsRoutes(app, { alerts });
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

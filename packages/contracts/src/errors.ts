@@ -12,6 +12,8 @@ export const errorCodes = [
   "insufficient_funds",
   "duplicate_client_order_id",
   "order_not_open",
+  "alert_limit",
+  "not_supported",
   "invalid_credentials",
   "rate_limited",
   "cross_origin_refused",

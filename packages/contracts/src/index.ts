@@ -1,3 +1,4 @@
+export * from "./alerts.ts";
 export * from "./balances.ts";
 export * from "./decimal.ts";
 export * from "./errors.ts";

@@ -1,13 +1,15 @@
 /**
  * A small seeded PRNG (mulberry32): the same seed gives the same sequence on
- * every machine, which makes the simulated market reproducible.
+ * every machine, which makes the simulated market reproducible. The state is
+ * 32 bits, so an integer seed counts modulo 2^32; a string, or a number with a
+ * fraction, is hashed (so 1.5 and 1 are different seeds).
  */
 export class SeededRandom {
   private state: number;
   private spareNormal: number | undefined;
 
   constructor(seed: number | string) {
-    this.state = typeof seed === "number" ? seed >>> 0 : hashString(seed);
+    this.state = typeof seed === "number" && Number.isInteger(seed) ? seed >>> 0 : hashString(String(seed));
   }
 
   /** Uniform in [0, 1). */

@@ -1,5 +1,5 @@
 import type { Candle } from "./candles.ts";
-import { Decimal } from "./decimal.ts";
+import { Decimal, isDecimalString } from "./decimal.ts";
 import { candleOpenTime, INTERVAL_MS } from "./intervals.ts";
 import type { MarketSpec } from "./markets.ts";
 import { SeededRandom } from "./random.ts";
@@ -12,25 +12,33 @@ export interface Tick {
 }
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
+/** The walk keeps its price as a whole number of ticks; below this bound a float holds that integer exactly. */
+const MAX_TICKS = Number.MAX_SAFE_INTEGER;
 
 /**
  * Amounts as whole numbers of a grid step, so the walk stays exactly on the
  * tick and lot grids; the random model itself may use floats.
  */
 class Grid {
+  private readonly step: Decimal;
   private readonly places: number;
   private readonly unit: bigint;
 
-  constructor(step: string) {
-    const decimal = new Decimal(step);
-    this.places = decimal.decimalPlaces();
-    this.unit = BigInt(decimal.times(new Decimal(10).pow(this.places)).toFixed(0));
+  constructor(step: string, name: string) {
+    if (!isDecimalString(step) || new Decimal(step).isZero()) {
+      throw new RangeError(`${name} must be a positive decimal string, not ${JSON.stringify(step)}`);
+    }
+    this.step = new Decimal(step);
+    this.places = this.step.decimalPlaces();
+    this.unit = BigInt(this.step.times(new Decimal(10).pow(this.places)).toFixed(0));
   }
 
+  /** How many steps `value` is (a float: a model input, rounded by the caller). */
   steps(value: string): number {
-    return new Decimal(value).div(new Decimal(this.unit.toString()).div(new Decimal(10).pow(this.places))).toNumber();
+    return new Decimal(value).div(this.step).toNumber();
   }
 
+  /** `steps` whole steps as a decimal string at the step's precision: 6400000 on "0.01" → "64000.00". */
   format(steps: number): string {
     const scaled = (BigInt(steps) * this.unit).toString().padStart(this.places + 1, "0");
     if (this.places === 0) return scaled;
@@ -56,17 +64,22 @@ export class RandomWalk {
     options: { seed: number | string; startPrice?: string },
   ) {
     this.random = new SeededRandom(options.seed);
-    this.priceGrid = new Grid(spec.tickSize);
-    this.lotGrid = new Grid(spec.lotSize);
+    this.priceGrid = new Grid(spec.tickSize, "tickSize");
+    this.lotGrid = new Grid(spec.lotSize, "lotSize");
     this.typicalLots = Math.max(1, this.lotGrid.steps(spec.typicalTradeSize));
-    this.ticks = Math.max(1, Math.round(this.priceGrid.steps(options.startPrice ?? spec.initialPrice)));
+    // A start price off the grid is snapped to the nearest tick, and to at least one tick.
+    this.ticks = clampTicks(Math.round(this.priceGrid.steps(options.startPrice ?? spec.initialPrice)));
   }
 
   get price(): string {
     return this.priceGrid.format(this.ticks);
   }
 
-  /** One trade at `timeMs`; the move is scaled by the time since the previous step (a quarter second for the first). */
+  /**
+   * One trade at `timeMs`; the move is scaled by the time since the previous
+   * step (a quarter second for the first; a millisecond when the clock did not
+   * advance or went back, so every step still moves a little).
+   */
   step(timeMs: number): Tick {
     const seconds = this.lastTime === undefined ? 0.25 : Math.max(0.001, (timeMs - this.lastTime) / 1000);
     this.lastTime = timeMs;
@@ -83,7 +96,12 @@ export class RandomWalk {
   move(seconds: number): number {
     const sigma = this.spec.volatility * Math.sqrt(seconds / SECONDS_PER_YEAR);
     const factor = Math.exp(sigma * this.random.normal() - (sigma * sigma) / 2);
-    this.ticks = Math.max(1, Math.round(this.ticks * factor));
+    this.ticks = clampTicks(Math.round(this.ticks * factor));
+    return this.ticks;
+  }
+
+  /** The current price in ticks. */
+  get priceTicks(): number {
     return this.ticks;
   }
 
@@ -100,6 +118,12 @@ export class RandomWalk {
   formatLots(lots: number): string {
     return this.lotGrid.format(lots);
   }
+}
+
+/** At least one tick, at most MAX_TICKS (a NaN from an overflowed draw counts as the top). */
+function clampTicks(ticks: number): number {
+  if (!(ticks <= MAX_TICKS)) return MAX_TICKS;
+  return Math.max(1, ticks);
 }
 
 /** Sub-steps per simulated minute of history, and the trades each stands for. */
@@ -120,7 +144,7 @@ export function generateHistory(
   const end = candleOpenTime(options.toMs, "1m");
   const candles: Candle[] = [];
   const stepSeconds = 60 / STEPS_PER_MINUTE;
-  let ticks = walk.move(0);
+  let ticks = walk.priceTicks;
   for (let time = candleOpenTime(options.fromMs, "1m"); time < end; time += minute) {
     const open = ticks;
     let high = ticks;

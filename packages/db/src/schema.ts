@@ -3,6 +3,7 @@ import {
   bigint,
   check,
   index,
+  integer,
   numeric,
   pgTable,
   primaryKey,
@@ -192,3 +193,57 @@ export const positions = pgTable(
 export type OrderRow = typeof orders.$inferSelect;
 export type FillRow = typeof fills.$inferSelect;
 export type PositionRow = typeof positions.$inferSelect;
+
+/** Price alerts: fire when a market's price crosses a level (or moves by a percentage within a window). */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    symbol: text("symbol").notNull(),
+    condition: text("condition", { enum: ["above", "below", "crosses", "move"] }).notNull(),
+    price: amount("price"),
+    percent: amount("percent"),
+    window: text("window", { enum: ["5m", "1h", "24h"] }),
+    frequency: text("frequency", { enum: ["once", "every_time"] }).notNull(),
+    cooldownSeconds: integer("cooldown_seconds").notNull().default(0),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    note: text("note"),
+    webhookUrl: text("webhook_url"),
+    status: text("status", { enum: ["active", "paused", "triggered", "expired"] }).notNull(),
+    /** For `crosses`: the side of the level the price was on when the alert was armed. */
+    armedSide: text("armed_side", { enum: ["below", "above"] }),
+    lastTriggeredAt: timestamp("last_triggered_at", { withTimezone: true, mode: "date" }),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("alerts_user_idx").on(t.userId, t.createdAt), index("alerts_status_idx").on(t.status)],
+);
+
+/** Every firing of an alert, with the price and time, and its webhook delivery. */
+export const alertEvents = pgTable(
+  "alert_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    alertId: uuid("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    symbol: text("symbol").notNull(),
+    price: amount("price").notNull(),
+    triggeredAt: timestamp("triggered_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    webhookStatus: text("webhook_status", { enum: ["none", "pending", "delivered", "failed"] })
+      .notNull()
+      .default("none"),
+    webhookAttempts: integer("webhook_attempts").notNull().default(0),
+    webhookError: text("webhook_error"),
+  },
+  (t) => [index("alert_events_user_idx").on(t.userId, t.triggeredAt)],
+);
+
+export type AlertRow = typeof alerts.$inferSelect;
+export type AlertEventRow = typeof alertEvents.$inferSelect;

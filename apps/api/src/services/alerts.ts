@@ -1,0 +1,305 @@
+import type { AlertResponse, CreateAlertBody, UpdateAlertBody } from "@tradeboard/contracts";
+import { Decimal, findMarket, type MarketSpec, type TriggerDirection, TriggerIndex } from "@tradeboard/core";
+import {
+  type AlertEventRow,
+  type AlertRow,
+  claimAlertFiring,
+  countActiveAlerts,
+  type Db,
+  deleteAlert,
+  expireAlerts,
+  findAlert,
+  insertAlert,
+  insertAlertEvent,
+  listActiveAlerts,
+  listAlertEvents,
+  listAlerts,
+  type UserRow,
+  updateAlert,
+} from "@tradeboard/db";
+import { AppError } from "../errors.ts";
+
+export interface AlertsDeps {
+  db: Db;
+  specs: readonly MarketSpec[];
+  maxActivePerUser: number;
+  lastPrice(symbol: string): string | undefined;
+  notify(userId: string, event: { kind: string } & Record<string, unknown>): void;
+  log?(message: string): void;
+}
+
+type Armed = { alertId: string; userId: string; rearm: boolean };
+
+/**
+ * Price alerts on the same trigger index as resting orders. `above` and
+ * `below` fire when the price reaches the level; `crosses` when it passes the
+ * level from the side it was on. An `every_time` alert re-arms once the price
+ * has gone back across the level, and fires again no sooner than its cooldown.
+ * Firing is claimed in the database, so each crossing fires a `once` alert
+ * exactly once, whatever ticks race and whatever restarts.
+ */
+export class AlertService {
+  private readonly index = new TriggerIndex<Armed>();
+  private queue: Promise<void> = Promise.resolve();
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: AlertsDeps) {}
+
+  async rebuild(): Promise<number> {
+    const active = await listActiveAlerts(this.deps.db);
+    for (const alert of active) this.arm(alert);
+    this.expiryTimer = setInterval(() => void this.expire(), 15_000);
+    this.expiryTimer.unref();
+    return active.length;
+  }
+
+  stop(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    return this.queue;
+  }
+
+  async create(user: UserRow, body: CreateAlertBody): Promise<AlertResponse> {
+    const last = this.deps.lastPrice(body.symbol);
+    if (!findMarket(body.symbol, this.deps.specs) || !last)
+      throw new AppError("not_found", `There is no market ${body.symbol}.`);
+    if (body.condition === "move") {
+      throw new AppError("not_supported", "Percent-move alerts are not available yet.", {
+        fields: { condition: "percent-move alerts are not available yet" },
+      });
+    }
+    if ((await countActiveAlerts(this.deps.db, { userId: user.id })) >= this.deps.maxActivePerUser) {
+      throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
+    }
+    const alert = await insertAlert(this.deps.db, {
+      userId: user.id,
+      symbol: body.symbol,
+      condition: body.condition,
+      price: body.price ?? null,
+      frequency: body.frequency,
+      cooldownSeconds: body.cooldownSeconds,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+      note: body.note ?? null,
+      webhookUrl: body.webhookUrl ?? null,
+      status: "active",
+      armedSide: body.condition === "crosses" ? sideOf(last, body.price ?? last) : null,
+    });
+    this.arm(alert);
+    return toAlertResponse(alert);
+  }
+
+  async list(user: UserRow): Promise<AlertResponse[]> {
+    return (await listAlerts(this.deps.db, { userId: user.id })).map(toAlertResponse);
+  }
+
+  async get(user: UserRow, id: string): Promise<AlertResponse> {
+    return toAlertResponse(await this.find(user, id));
+  }
+
+  async update(user: UserRow, id: string, body: UpdateAlertBody): Promise<AlertResponse> {
+    const current = await this.find(user, id);
+    if (
+      body.status === "active" &&
+      current.status === "paused" &&
+      current.expiresAt &&
+      current.expiresAt <= new Date()
+    ) {
+      throw new AppError("validation_failed", "This alert has expired; set a new expiry to resume it.", {
+        fields: { status: "the alert has expired" },
+      });
+    }
+    const price = body.price ?? current.price;
+    const last = this.deps.lastPrice(current.symbol) ?? price ?? "0";
+    const updated = await updateAlert(this.deps.db, {
+      userId: user.id,
+      id,
+      set: {
+        ...(body.price !== undefined ? { price: body.price } : {}),
+        ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+        ...(body.cooldownSeconds !== undefined ? { cooldownSeconds: body.cooldownSeconds } : {}),
+        ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt ? new Date(body.expiresAt) : null } : {}),
+        ...(body.note !== undefined ? { note: body.note } : {}),
+        ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
+        // Resuming (or re-arming a fired one) starts from where the price is now.
+        ...(body.status !== undefined ? { status: body.status } : {}),
+        ...(current.condition === "crosses" && price ? { armedSide: sideOf(last, price) } : {}),
+      },
+    });
+    if (!updated) throw notFound();
+    this.disarm(id);
+    this.arm(updated);
+    return toAlertResponse(updated);
+  }
+
+  async remove(user: UserRow, id: string): Promise<void> {
+    if (!(await deleteAlert(this.deps.db, { userId: user.id, id }))) throw notFound();
+    this.disarm(id);
+  }
+
+  async events(user: UserRow, query: { alertId?: string; limit: number }) {
+    const rows = await listAlertEvents(this.deps.db, { userId: user.id, ...query });
+    return rows.map(toEventResponse);
+  }
+
+  /** Called with every trade price. */
+  onPrice(symbol: string, price: string): void {
+    const fired = this.index.fire(symbol, price);
+    if (fired.length === 0) return;
+    this.queue = this.queue.then(async () => {
+      for (const armed of fired) {
+        try {
+          await (armed.rearm ? this.rearm(armed) : this.fire(armed, symbol, price));
+        } catch (error) {
+          this.deps.log?.(`alert ${armed.alertId} could not be processed: ${(error as Error).message}`);
+        }
+      }
+    });
+  }
+
+  /** Resolves when every firing so far is recorded. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private async fire(armed: Armed, symbol: string, price: string): Promise<void> {
+    const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
+    if (alert?.status !== "active") return;
+    if (alert.expiresAt && alert.expiresAt <= new Date()) {
+      await updateAlert(this.deps.db, { userId: alert.userId, id: alert.id, set: { status: "expired" } });
+      return;
+    }
+    const claimed = await this.deps.db.transaction(async (tx) => {
+      const row = await claimAlertFiring(tx, alert);
+      if (!row) return null;
+      const event = await insertAlertEvent(tx, {
+        alertId: alert.id,
+        userId: alert.userId,
+        symbol,
+        price,
+        webhookStatus: alert.webhookUrl ? "pending" : "none",
+      });
+      return { row, event };
+    });
+    if (alert.frequency === "every_time") this.armAfterFiring(alert);
+    if (!claimed) return;
+    this.deps.notify(alert.userId, {
+      kind: "alert",
+      alert: toAlertResponse(claimed.row),
+      event: toEventResponse(claimed.event),
+    });
+  }
+
+  /**
+   * After an `every_time` alert fires (or is held back by its cooldown) it
+   * waits for the price to go back across its level before it can fire again;
+   * a `crosses` alert simply waits for the crossing the other way.
+   */
+  private armAfterFiring(alert: AlertRow): void {
+    if (!alert.price) return;
+    if (alert.condition === "crosses") {
+      const flipped = alert.armedSide === "below" ? "above" : "below";
+      void updateAlert(this.deps.db, { userId: alert.userId, id: alert.id, set: { armedSide: flipped } });
+      this.arm({ ...alert, armedSide: flipped });
+      return;
+    }
+    const back: TriggerDirection = alert.condition === "above" ? "fall" : "rise";
+    // Firing is recorded a moment after the tick: the price may already be back.
+    const last = this.deps.lastPrice(alert.symbol);
+    const level = alert.price;
+    const isBack =
+      last !== undefined &&
+      (back === "rise" ? new Decimal(last).greaterThan(level) : new Decimal(last).lessThan(level));
+    if (isBack) {
+      this.arm(alert);
+      return;
+    }
+    this.index.add(`rearm:${alert.id}`, alert.symbol, back, alert.price, {
+      alertId: alert.id,
+      userId: alert.userId,
+      rearm: true,
+    });
+  }
+
+  private async rearm(armed: Armed): Promise<void> {
+    const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
+    if (alert?.status === "active") this.arm(alert);
+  }
+
+  private arm(alert: AlertRow): void {
+    if (alert.status !== "active" || !alert.price) return;
+    const direction: TriggerDirection =
+      alert.condition === "above"
+        ? "rise"
+        : alert.condition === "below"
+          ? "fall"
+          : alert.armedSide === "above"
+            ? "fall"
+            : "rise";
+    this.index.add(alert.id, alert.symbol, direction, alert.price, {
+      alertId: alert.id,
+      userId: alert.userId,
+      rearm: false,
+    });
+  }
+
+  private disarm(id: string): void {
+    this.index.remove(id);
+    this.index.remove(`rearm:${id}`);
+  }
+
+  private async expire(): Promise<void> {
+    try {
+      for (const alert of await expireAlerts(this.deps.db)) {
+        this.disarm(alert.id);
+        this.deps.notify(alert.userId, { kind: "alert", alert: toAlertResponse(alert) });
+      }
+    } catch (error) {
+      this.deps.log?.(`expiring alerts failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async find(user: UserRow, id: string): Promise<AlertRow> {
+    const alert = await findAlert(this.deps.db, { userId: user.id, id });
+    if (!alert) throw notFound();
+    return alert;
+  }
+}
+
+const notFound = () => new AppError("not_found", "There is no such alert.");
+
+/** Which side of `level` the price is on (at the level counts as below: crossing means going above it). */
+function sideOf(price: string, level: string): "below" | "above" {
+  return new Decimal(price).greaterThan(level) ? "above" : "below";
+}
+
+const trim = (value: string | null) => (value === null ? null : new Decimal(value).toFixed());
+
+export function toAlertResponse(alert: AlertRow): AlertResponse {
+  return {
+    id: alert.id,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    price: trim(alert.price),
+    percent: trim(alert.percent),
+    window: alert.window,
+    frequency: alert.frequency,
+    cooldownSeconds: alert.cooldownSeconds,
+    expiresAt: alert.expiresAt?.toISOString() ?? null,
+    note: alert.note,
+    webhookUrl: alert.webhookUrl,
+    status: alert.status,
+    lastTriggeredAt: alert.lastTriggeredAt?.toISOString() ?? null,
+    createdAt: alert.createdAt.toISOString(),
+  };
+}
+
+function toEventResponse(event: AlertEventRow) {
+  return {
+    id: event.id,
+    alertId: event.alertId,
+    symbol: event.symbol,
+    price: trim(event.price) ?? "0",
+    triggeredAt: event.triggeredAt.toISOString(),
+    webhookStatus: event.webhookStatus,
+    webhookAttempts: event.webhookAttempts,
+  };
+}

@@ -1,0 +1,208 @@
+import type { AddressInfo } from "node:net";
+import { DEFAULT_MARKETS } from "@tradeboard/core";
+import { type Database, insertUser } from "@tradeboard/db";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RealtimeTokens } from "../src/auth/realtime-token.ts";
+import type { ManualFeed } from "../src/market/feed.ts";
+import { sessionCookie, TEST_SECRET, testApp } from "./helpers/app.ts";
+import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { TestSocket } from "./helpers/ws-client.ts";
+
+const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD");
+
+describe.each(testDrivers)("price alerts on %s", (driver) => {
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    ({ app, feed } = await testApp(database, { MAX_ACTIVE_ALERTS: 3 }, { specs }));
+    await app.markets.init();
+    await app.alerts.rebuild();
+    app.markets.start();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  async function person(name: string) {
+    const user = await insertUser(database.db, {
+      email: `${name}-${driver}-${Math.random()}@example.com`,
+      name,
+      passwordHash: null,
+    });
+    return { id: user.id, cookie: await sessionCookie({ sub: user.id }) };
+  }
+  const call = (cookie: string, method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: object) =>
+    app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+  async function price(value: string) {
+    feed.trade("BTC-USD", value, { quantity: "1" });
+    await app.alerts.settled();
+  }
+  const events = async (cookie: string, alertId: string) =>
+    (await call(cookie, "GET", `/api/alerts/events?alertId=${alertId}`)).json().events as { price: string }[];
+
+  it("fires an above alert once, over the user channel and into the history", async () => {
+    const { id, cookie } = await person("ann");
+    await price("60000.00");
+    const socket = await TestSocket.open(
+      `${wsUrl}?token=${encodeURIComponent(new RealtimeTokens(TEST_SECRET).issue(id).token)}`,
+    );
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed");
+
+    const created = await call(cookie, "POST", "/api/alerts", {
+      symbol: "BTC-USD",
+      condition: "above",
+      price: "61000.00",
+      note: "breakout",
+    });
+    expect(created.statusCode).toBe(201);
+    const alert = created.json();
+    expect(alert).toMatchObject({ status: "active", price: "61000", frequency: "once", note: "breakout" });
+
+    await price("60900.00");
+    await price("61000.50");
+    const message = await socket.next("event");
+    expect(message.data).toMatchObject({
+      kind: "alert",
+      alert: { id: alert.id, status: "triggered" },
+      event: { price: "61000.5" },
+    });
+    await price("60000.00");
+    await price("62000.00");
+    expect(await events(cookie, alert.id)).toHaveLength(1);
+    expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json()).toMatchObject({
+      status: "triggered",
+      lastTriggeredAt: expect.any(String),
+    });
+    socket.close();
+  });
+
+  it("fires exactly once when ticks crowd in, and keeps every-time alerts to their cooldown", async () => {
+    const { cookie } = await person("ben");
+    await price("60000.00");
+    const once = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "below", price: "59000.00" })
+    ).json();
+    const every = (
+      await call(cookie, "POST", "/api/alerts", {
+        symbol: "BTC-USD",
+        condition: "below",
+        price: "59000.00",
+        frequency: "every_time",
+      })
+    ).json();
+    const cooled = (
+      await call(cookie, "POST", "/api/alerts", {
+        symbol: "BTC-USD",
+        condition: "below",
+        price: "59000.00",
+        frequency: "every_time",
+        cooldownSeconds: 3600,
+      })
+    ).json();
+    // Two ticks in a row below the level, then back up, then below again.
+    feed.trade("BTC-USD", "58900.00", { quantity: "1" });
+    feed.trade("BTC-USD", "58800.00", { quantity: "1" });
+    await price("59500.00");
+    await price("58500.00");
+    expect(await events(cookie, once.id)).toHaveLength(1);
+    expect((await events(cookie, every.id)).map((e) => e.price)).toEqual(["58500", "58900"]);
+    expect(await events(cookie, cooled.id)).toHaveLength(1);
+  });
+
+  it("fires a crosses alert on each crossing, either way", async () => {
+    const { cookie } = await person("cat");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", {
+        symbol: "BTC-USD",
+        condition: "crosses",
+        price: "60500.00",
+        frequency: "every_time",
+      })
+    ).json();
+    await price("60400.00");
+    await price("60600.00"); // up through
+    await price("60700.00");
+    await price("60450.00"); // down through
+    expect((await events(cookie, alert.id)).map((e) => e.price)).toEqual(["60450", "60600"]);
+  });
+
+  it("does not fire while paused, and fires again once resumed", async () => {
+    const { cookie } = await person("dan");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60100.00" })
+    ).json();
+    expect((await call(cookie, "PATCH", `/api/alerts/${alert.id}`, { status: "paused" })).json().status).toBe("paused");
+    await price("60200.00");
+    expect(await events(cookie, alert.id)).toHaveLength(0);
+    await price("60000.00");
+    expect(
+      (await call(cookie, "PATCH", `/api/alerts/${alert.id}`, { status: "active", price: "60150.00" })).json(),
+    ).toMatchObject({ status: "active", price: "60150" });
+    await price("60151.00");
+    expect(await events(cookie, alert.id)).toHaveLength(1);
+  });
+
+  it("survives a restart: the alert is re-armed and fires once", async () => {
+    const { cookie } = await person("eve");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "63000.00" })
+    ).json();
+    const second = await testApp(database, {}, { specs });
+    await second.app.markets.init();
+    expect(await second.app.alerts.rebuild()).toBeGreaterThanOrEqual(1);
+    second.app.markets.start();
+    second.feed.trade("BTC-USD", "63500.00", { quantity: "1" });
+    await second.app.alerts.settled();
+    await second.app.close();
+    await price("63500.00"); // the first instance sees it too: the database lets only one fire
+    expect(await events(cookie, alert.id)).toHaveLength(1);
+    await price("60000.00");
+  });
+
+  it("refuses bad alerts clearly and keeps users apart", async () => {
+    const { cookie } = await person("fay");
+    const other = await person("gil");
+    const cases: [object, number, string][] = [
+      [{ symbol: "BTC-USD", condition: "above" }, 400, "price"],
+      [{ symbol: "BTC-USD", condition: "above", price: 61000 }, 400, "price"],
+      [{ symbol: "BTC-USD", condition: "move", percent: "5", window: "1h" }, 422, "condition"],
+      [{ symbol: "BTC-USD", condition: "above", price: "1.00", expiresAt: "2001-01-01T00:00:00Z" }, 400, "expiresAt"],
+      [{ symbol: "BTC-USD", condition: "above", price: "1.00", webhookUrl: "ftp://example.com/x" }, 400, "webhookUrl"],
+      [{ symbol: "XRP-USD", condition: "above", price: "1.00" }, 404, ""],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await call(cookie, "POST", "/api/alerts", body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(status);
+      if (field) expect(res.json().error.fields).toHaveProperty(field);
+    }
+    const mine = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "99000.00" })
+    ).json();
+    expect((await call(other.cookie, "GET", `/api/alerts/${mine.id}`)).statusCode).toBe(404);
+    expect((await call(other.cookie, "PATCH", `/api/alerts/${mine.id}`, { note: "mine now" })).statusCode).toBe(404);
+    expect((await call(other.cookie, "DELETE", `/api/alerts/${mine.id}`)).statusCode).toBe(404);
+    await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "99100.00" });
+    await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "99200.00" });
+    const over = await call(cookie, "POST", "/api/alerts", {
+      symbol: "BTC-USD",
+      condition: "above",
+      price: "99300.00",
+    });
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({ error: { code: "alert_limit" } });
+    expect((await call(cookie, "DELETE", `/api/alerts/${mine.id}`)).statusCode).toBe(204);
+    expect((await call(cookie, "GET", "/api/alerts")).json().alerts).toHaveLength(2);
+  });
+});
