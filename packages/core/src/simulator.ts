@@ -120,7 +120,13 @@ export class RandomWalk {
   }
 }
 
-/** At least one tick, at most MAX_TICKS (a NaN from an overflowed draw counts as the top). */
+/**
+ * At least one tick, at most MAX_TICKS. The upper bound is a guard, not a
+ * model: the −σ²/2 drift keeps exp() from overflowing for any σ (that needs a
+ * normal draw above 37, and Box–Muller on 32-bit uniforms stays below 6.7),
+ * but a price that must stay an exact integer gets a hard limit anyway, and a
+ * NaN counts as the top rather than reaching BigInt().
+ */
 function clampTicks(ticks: number): number {
   if (!(ticks <= MAX_TICKS)) return MAX_TICKS;
   return Math.max(1, ticks);

@@ -165,7 +165,8 @@ describe("CandleBuilder", () => {
           expect(result.current.time).toBe(Math.floor(tick.time / INTERVAL_MS[interval]) * INTERVAL_MS[interval]);
         }
         const times = [...closed, builder.current].map((c) => c?.time ?? Number.NaN);
-        for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1] ?? Number.POSITIVE_INFINITY);
+        for (let i = 1; i < times.length; i++)
+          expect(times[i]).toBeGreaterThan(times[i - 1] ?? Number.POSITIVE_INFINITY);
       }),
     );
   });
