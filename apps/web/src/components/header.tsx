@@ -26,6 +26,9 @@ export function Header({ session }: { session: Session | null }) {
             <Link href="/history" className="hover:text-zinc-900 dark:hover:text-white">
               History
             </Link>
+            <Link href="/alerts" className="hover:text-zinc-900 dark:hover:text-white">
+              Alerts
+            </Link>
             {user.role === "admin" && (
               <Link href="/admin/users" className="hover:text-zinc-900 dark:hover:text-white">
                 Users

@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
+  alertResponse,
   listOrdersResponse,
   type OrderResponse,
   orderResponse,
@@ -9,6 +10,7 @@ import {
   USER_CHANNEL,
 } from "@tradeboard/contracts";
 import { useCallback, useEffect } from "react";
+import { ALERTS_KEY, alertSound, describeAlert } from "./alert-hooks";
 import { apiRequest } from "./api";
 import { groupDigits } from "./format";
 import { realtime } from "./realtime";
@@ -68,12 +70,28 @@ export function useCancelOrder() {
  */
 export function useUserEvents(enabled: boolean) {
   const refresh = useRefreshAccount();
+  const queryClient = useQueryClient();
   useEffect(() => {
     if (!enabled) return;
     return realtime.subscribe(USER_CHANNEL, {
       onMessage(message) {
         if (message.type !== "event") return;
         refresh();
+        if (message.data.kind === "alert") {
+          void queryClient.invalidateQueries({ queryKey: ALERTS_KEY });
+          const alert = alertResponse.safeParse((message.data as { alert?: unknown }).alert);
+          const event = (message.data as { event?: { price?: string } }).event;
+          if (alert.success && event?.price) {
+            toast({
+              key: `alert:${alert.data.id}:${event.price}:${alert.data.lastTriggeredAt}`,
+              tone: "info",
+              title: "Price alert",
+              body: `${describeAlert(alert.data)}: now ${groupDigits(event.price)}${alert.data.note ? ` (${alert.data.note})` : ""}`,
+            });
+            if (alertSound.enabled()) alertSound.play();
+          }
+          return;
+        }
         const parsed = orderResponse.safeParse((message.data as { order?: unknown }).order);
         if (message.data.kind !== "order" || !parsed.success) return;
         const order = parsed.data;
@@ -85,5 +103,5 @@ export function useUserEvents(enabled: boolean) {
       },
       onResync: refresh,
     });
-  }, [enabled, refresh]);
+  }, [enabled, refresh, queryClient]);
 }

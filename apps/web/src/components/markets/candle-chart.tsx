@@ -35,12 +35,26 @@ const toVolume = (c: Candle) => ({
 });
 
 /** Candlesticks with volume; follows the theme, resizes with its box, updates the forming candle in place. */
-export function CandleChart({ candles, tickSize }: { candles: readonly Candle[]; tickSize: string }) {
+export function CandleChart({
+  candles,
+  tickSize,
+  levels = [],
+  onPickPrice,
+}: {
+  candles: readonly Candle[];
+  tickSize: string;
+  /** Horizontal lines, e.g. the user's alert levels. */
+  levels?: readonly { price: string; title: string }[];
+  /** Called with the price level the user clicked. */
+  onPickPrice?: (price: string) => void;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const series = useRef<{ price: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram"> } | null>(null);
   const shown = useRef<{ first: number; count: number } | null>(null);
   const { resolvedTheme } = useTheme();
+  const pick = useRef(onPickPrice);
+  pick.current = onPickPrice;
 
   useEffect(() => {
     if (!container.current) return;
@@ -61,6 +75,11 @@ export function CandleChart({ candles, tickSize }: { candles: readonly Candle[];
     price.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.28 } });
     const volume = instance.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    instance.subscribeClick((param) => {
+      if (!param.point || !pick.current) return;
+      const value = price.coordinateToPrice(param.point.y);
+      if (value !== null) pick.current(Number(value).toFixed(places));
+    });
     chart.current = instance;
     series.current = { price, volume };
     shown.current = null;
@@ -103,5 +122,31 @@ export function CandleChart({ candles, tickSize }: { candles: readonly Candle[];
     shown.current = { first, count: candles.length };
   }, [candles]);
 
-  return <div ref={container} className="h-[420px] w-full" data-testid="candle-chart" data-candles={candles.length} />;
+  useEffect(() => {
+    const s = series.current;
+    if (!s) return;
+    const lines = levels.map((level) =>
+      s.price.createPriceLine({
+        price: Number(level.price),
+        color: "#f59e0b",
+        lineWidth: 1,
+        lineStyle: 2,
+        axisLabelVisible: true,
+        title: level.title,
+      }),
+    );
+    return () => {
+      for (const line of lines) s.price.removePriceLine(line);
+    };
+  }, [levels]);
+
+  return (
+    <div
+      ref={container}
+      className="h-[420px] w-full"
+      data-testid="candle-chart"
+      data-candles={candles.length}
+      data-levels={levels.length}
+    />
+  );
 }

@@ -1,6 +1,10 @@
 "use client";
 import type { CandleInterval } from "@tradeboard/contracts";
 import dynamic from "next/dynamic";
+import { useSession } from "next-auth/react";
+import { useMemo, useState } from "react";
+import { AlertForm } from "@/components/alerts/alerts-view";
+import { useAlerts } from "@/lib/alert-hooks";
 import { groupDigits } from "@/lib/format";
 import { useLiveCandles, useMarkets } from "@/lib/realtime-hooks";
 import { IntervalSwitch } from "./interval-switch";
@@ -28,6 +32,17 @@ export function MarketChartPanel({
   const markets = useMarkets();
   const market = markets.data?.markets.find((m) => m.symbol === symbol);
   const candles = useLiveCandles(symbol, interval);
+  const { status } = useSession();
+  const signedIn = status === "authenticated";
+  const alerts = useAlerts(signedIn);
+  const [picked, setPicked] = useState<string | null>(null);
+  const levels = useMemo(
+    () =>
+      (alerts.data?.alerts ?? [])
+        .filter((a) => a.symbol === symbol && a.status === "active" && a.price)
+        .map((a) => ({ price: a.price ?? "0", title: `alert ${a.condition}` })),
+    [alerts.data, symbol],
+  );
   return (
     <section className="rounded-xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
       <header className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
@@ -50,11 +65,30 @@ export function MarketChartPanel({
         {candles.error ? (
           <ChartPlaceholder text={candles.error.message} />
         ) : candles.data && market ? (
-          <CandleChart candles={candles.data.candles} tickSize={market.tickSize} />
+          <CandleChart
+            candles={candles.data.candles}
+            tickSize={market.tickSize}
+            levels={levels}
+            onPickPrice={signedIn ? setPicked : undefined}
+          />
         ) : (
           <ChartPlaceholder text="Loading chart…" />
         )}
       </div>
+      {signedIn && (
+        <p className="px-4 pb-3 text-xs text-zinc-500">Click a price level on the chart to set an alert there.</p>
+      )}
+      {picked && (
+        <div className="border-t border-zinc-200 p-4 dark:border-zinc-800" data-testid="chart-alert">
+          <div className="mb-2 flex items-center justify-between">
+            <h3 className="text-sm font-medium">Alert at {picked}</h3>
+            <button type="button" onClick={() => setPicked(null)} className="text-sm text-zinc-500 hover:underline">
+              Close
+            </button>
+          </div>
+          <AlertForm symbols={[symbol]} symbol={symbol} price={picked} />
+        </div>
+      )}
     </section>
   );
 }

@@ -1,0 +1,16 @@
+import { DEFAULT_MARKETS } from "@tradeboard/core";
+import type { Metadata } from "next";
+import { AlertsView } from "@/components/alerts/alerts-view";
+import { requireSession } from "@/lib/session";
+
+export const metadata: Metadata = { title: "Alerts" };
+
+export default async function AlertsPage() {
+  await requireSession("/alerts");
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold tracking-tight">Price alerts</h1>
+      <AlertsView symbols={DEFAULT_MARKETS.map((m) => m.symbol)} />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./helpers/browser.ts";
+import { type RunningSystem, startSystem } from "./helpers/system.ts";
+
+/** Price alerts as a person sets and receives them. */
+describe("price alerts in the browser", () => {
+  let system: RunningSystem;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [system, browser] = await Promise.all([
+      startSystem({ apiEnv: { NODE_ENV: "test", MARKET_FEED: "manual" } }),
+      launchChromium(),
+    ]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  const url = (path: string) => `${system.webUrl}${path}`;
+  async function setPrice(symbol: string, price: string) {
+    const res = await fetch(`${system.apiUrl}/api/test/trades`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ symbol, price, quantity: "1" }),
+    });
+    expect(res.status).toBe(204);
+  }
+
+  it("creates an alert, draws it on the chart, and toasts when the price gets there", async () => {
+    await setPrice("BTC-USD", "60000.00");
+    await page.goto(url("/register"));
+    await page.getByLabel("Name").fill("Alex Alert");
+    await page.getByLabel("Email").fill(`alex-${Date.now()}@example.com`);
+    await page.getByLabel("Password").fill("ring the bell please");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard/);
+
+    await page.goto(url("/alerts"));
+    const form = page.getByTestId("alert-form");
+    await form.getByLabel("Market").selectOption("BTC-USD");
+    await form.getByLabel("When the price").selectOption("above");
+    await form.getByLabel("Price (USD)").fill("61000.00");
+    await form.getByLabel("Note (optional)").fill("take profits");
+    await form.getByRole("button", { name: "Create alert" }).click();
+    await page.getByTestId("alert-row").filter({ hasText: "BTC-USD rises to 61,000" }).waitFor();
+    await expect(page.getByTestId("alert-status").first().textContent()).resolves.toBe("active");
+
+    await page.goto(url("/dashboard"));
+    await page.locator("[data-testid=candle-chart][data-levels='1']").waitFor();
+
+    await setPrice("BTC-USD", "61250.00");
+    await page.getByTestId("toast").filter({ hasText: "BTC-USD rises to 61,000: now 61,250 (take profits)" }).waitFor();
+    await page.goto(url("/alerts"));
+    await page.getByTestId("alert-status").filter({ hasText: "triggered" }).waitFor();
+    await page.getByTestId("alert-events").getByText("61,250").waitFor();
+  });
+});
