@@ -44,6 +44,9 @@ const schema = z
     REPLAY_FILE: z.string().min(1).default(`${repoRoot}apps/api/data/replay-sample.jsonl`),
     FEE_RATE: z.string().default("0.001").refine(isDecimalString, "must be a decimal fraction such as 0.001 (0.1 %)"),
     SLIPPAGE_RATE: z.string().default("0.0005").refine(isDecimalString, "must be a decimal fraction such as 0.0005"),
+    /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
+    ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
     MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
     REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -22,6 +22,7 @@ import { AlertService } from "./services/alerts.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
 import { TradingService } from "./services/trading.ts";
+import { WebhookSender } from "./services/webhooks.ts";
 
 export type ServerConfig = Pick<
   ApiConfig,
@@ -46,6 +47,8 @@ export type ServerConfig = Pick<
       | "FEE_RATE"
       | "SLIPPAGE_RATE"
       | "MAX_ACTIVE_ALERTS"
+      | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
+      | "WEBHOOK_RETRY_BASE_MS"
     >
   >;
 
@@ -147,6 +150,13 @@ export async function buildServer(
   app.decorate("trading", trading);
   const alerts = new AlertService({
     db,
+    webhooks: new WebhookSender({
+      db,
+      allowInternal: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS ?? 1_000,
+      log: (message) => app.log.warn(message),
+    }),
+    allowInternalWebhooks: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,
     specs,
     maxActivePerUser: config.MAX_ACTIVE_ALERTS ?? 500,
     lastPrice: (symbol) => markets.lastPrice(symbol),

@@ -25,6 +25,8 @@ export const users = pgTable(
     name: text("name").notNull(),
     /** argon2id PHC string; null for accounts that sign in another way (wallet, OAuth). */
     passwordHash: text("password_hash"),
+    /** Signs alert webhooks (HMAC-SHA256); shown to the user once, when generated. */
+    webhookSecret: text("webhook_secret"),
     role: text("role", { enum: ["user", "admin"] })
       .notNull()
       .default("user"),

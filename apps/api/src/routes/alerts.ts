@@ -14,6 +14,11 @@ export function alertsRoutes(app: FastifyInstance, deps: { alerts: AlertService 
   r.get("/api/alerts/events", { ...signedIn, schema: { querystring: alertEventsQuery } }, async (req) => ({
     events: await deps.alerts.events(req.user, req.query),
   }));
+  r.post("/api/alerts/webhook-secret", signedIn, async (req, reply) => {
+    reply.header("cache-control", "no-store");
+    return { secret: await deps.alerts.newWebhookSecret(req.user) };
+  });
+  r.get("/api/alerts/webhook-secret", signedIn, async (req) => ({ configured: req.user.webhookSecret !== null }));
   r.get("/api/alerts/:id", { ...signedIn, schema: { params: alertParams } }, async (req) =>
     deps.alerts.get(req.user, req.params.id),
   );

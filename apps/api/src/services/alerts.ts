@@ -9,18 +9,23 @@ import {
   deleteAlert,
   expireAlerts,
   findAlert,
+  findUserById,
   insertAlert,
   insertAlertEvent,
   listActiveAlerts,
   listAlertEvents,
   listAlerts,
+  setWebhookSecret,
   type UserRow,
   updateAlert,
 } from "@tradeboard/db";
 import { AppError } from "../errors.ts";
+import { checkWebhookUrl, newWebhookSecret, type WebhookSender } from "./webhooks.ts";
 
 export interface AlertsDeps {
   db: Db;
+  webhooks: WebhookSender;
+  allowInternalWebhooks: boolean;
   specs: readonly MarketSpec[];
   maxActivePerUser: number;
   lastPrice(symbol: string): string | undefined;
@@ -55,6 +60,7 @@ export class AlertService {
 
   stop(): Promise<void> {
     clearInterval(this.expiryTimer);
+    this.deps.webhooks.stop();
     return this.queue;
   }
 
@@ -67,6 +73,7 @@ export class AlertService {
         fields: { condition: "percent-move alerts are not available yet" },
       });
     }
+    if (body.webhookUrl) this.checkWebhook(user, body.webhookUrl);
     if ((await countActiveAlerts(this.deps.db, { userId: user.id })) >= this.deps.maxActivePerUser) {
       throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
     }
@@ -97,6 +104,7 @@ export class AlertService {
 
   async update(user: UserRow, id: string, body: UpdateAlertBody): Promise<AlertResponse> {
     const current = await this.find(user, id);
+    if (body.webhookUrl) this.checkWebhook(user, body.webhookUrl);
     if (
       body.status === "active" &&
       current.status === "paused" &&
@@ -133,6 +141,22 @@ export class AlertService {
   async remove(user: UserRow, id: string): Promise<void> {
     if (!(await deleteAlert(this.deps.db, { userId: user.id, id }))) throw notFound();
     this.disarm(id);
+  }
+
+  /** A new signing secret for the user's webhooks; the only time it is shown. */
+  async newWebhookSecret(user: UserRow): Promise<string> {
+    const secret = newWebhookSecret();
+    await setWebhookSecret(this.deps.db, { userId: user.id, secret });
+    return secret;
+  }
+
+  private checkWebhook(user: UserRow, url: string): void {
+    const problem = checkWebhookUrl(url, this.deps.allowInternalWebhooks);
+    if (problem) throw new AppError("validation_failed", problem, { fields: { webhookUrl: problem } });
+    if (!user.webhookSecret) {
+      const message = "generate a webhook signing secret first (POST /api/alerts/webhook-secret)";
+      throw new AppError("validation_failed", message, { fields: { webhookUrl: message } });
+    }
   }
 
   async events(user: UserRow, query: { alertId?: string; limit: number }) {
@@ -181,6 +205,21 @@ export class AlertService {
     });
     if (alert.frequency === "every_time") this.armAfterFiring(alert);
     if (!claimed) return;
+    if (alert.webhookUrl) {
+      const owner = await findUserById(this.deps.db, alert.userId);
+      if (owner?.webhookSecret) {
+        this.deps.webhooks.send({
+          eventId: claimed.event.id,
+          url: alert.webhookUrl,
+          secret: owner.webhookSecret,
+          body: JSON.stringify({
+            type: "alert.triggered",
+            alert: toAlertResponse(claimed.row),
+            event: toEventResponse(claimed.event),
+          }),
+        });
+      }
+    }
     this.deps.notify(alert.userId, {
       kind: "alert",
       alert: toAlertResponse(claimed.row),

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { type AlertEventRow, type AlertRow, alertEvents, alerts } from "../schema.ts";
+import { type AlertEventRow, type AlertRow, alertEvents, alerts, users } from "../schema.ts";
 
 export type NewAlert = typeof alerts.$inferInsert;
 
@@ -108,4 +108,18 @@ export async function expireAlerts(db: Db): Promise<AlertRow[]> {
     .set({ status: "expired", updatedAt: sql`now()` })
     .where(and(inArray(alerts.status, ["active", "paused"]), lte(alerts.expiresAt, sql`now()`)))
     .returning();
+}
+
+export async function setWebhookSecret(db: Db, params: { userId: string; secret: string }): Promise<void> {
+  await db.update(users).set({ webhookSecret: params.secret }).where(eq(users.id, params.userId));
+}
+
+export async function recordWebhookAttempt(
+  db: Db,
+  params: { eventId: string; status: "pending" | "delivered" | "failed"; error: string | null },
+): Promise<void> {
+  await db
+    .update(alertEvents)
+    .set({ webhookStatus: params.status, webhookAttempts: sql`${alertEvents.webhookAttempts} + 1`, webhookError: params.error })
+    .where(eq(alertEvents.id, params.eventId));
 }

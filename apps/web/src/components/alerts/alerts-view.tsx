@@ -1,8 +1,11 @@
 "use client";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import type { AlertResponse } from "@tradeboard/contracts";
 import { isDecimalString } from "@tradeboard/core";
 import { type FormEvent, useEffect, useState } from "react";
+import { z } from "zod";
 import {
+  ALERTS_KEY,
   alertSound,
   describeAlert,
   useAlertEvents,
@@ -11,7 +14,7 @@ import {
   useDeleteAlert,
   useUpdateAlert,
 } from "@/lib/alert-hooks";
-import { ApiError } from "@/lib/api";
+import { ApiError, apiRequest } from "@/lib/api";
 import { groupDigits } from "@/lib/format";
 import { toast } from "@/lib/toasts";
 
@@ -43,6 +46,7 @@ export function AlertForm({
   const [cooldown, setCooldown] = useState("0");
   const [expires, setExpires] = useState("");
   const [note, setNote] = useState("");
+  const [webhookUrl, setWebhookUrl] = useState("");
   const [error, setError] = useState<string | null>(null);
   const create = useCreateAlert();
   useEffect(() => {
@@ -62,6 +66,7 @@ export function AlertForm({
         cooldownSeconds: Number.parseInt(cooldown || "0", 10) || 0,
         ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}),
         ...(note ? { note } : {}),
+        ...(webhookUrl ? { webhookUrl } : {}),
       });
       toast({ tone: "success", title: "Alert created", body: describeAlert(alert) });
       setNote("");
@@ -117,6 +122,16 @@ export function AlertForm({
       <label className={`${label} sm:col-span-2`}>
         Note (optional)
         <input value={note} maxLength={280} onChange={(e) => setNote(e.target.value)} className={field} />
+      </label>
+      <label className={`${label} sm:col-span-2`}>
+        Webhook URL (optional)
+        <input
+          type="url"
+          value={webhookUrl}
+          placeholder="https://example.com/hooks/tradeboard"
+          onChange={(e) => setWebhookUrl(e.target.value.trim())}
+          className={field}
+        />
       </label>
       {error && (
         <p role="alert" className="text-sm text-red-600 sm:col-span-2 dark:text-red-400">
@@ -186,6 +201,56 @@ function AlertRow({ alert }: { alert: AlertResponse }) {
   );
 }
 
+/** The webhook signing secret: generated here and shown exactly once. */
+function WebhookSecret() {
+  const [secret, setSecret] = useState<string | null>(null);
+  const status = useQuery({
+    queryKey: [...ALERTS_KEY, "webhook-secret"],
+    queryFn: ({ signal }) =>
+      apiRequest("/api/alerts/webhook-secret", z.object({ configured: z.boolean() }), { signal }),
+  });
+  const generate = useMutation({
+    mutationFn: () => apiRequest("/api/alerts/webhook-secret", z.object({ secret: z.string() }), { method: "POST" }),
+    onSuccess: (data) => {
+      setSecret(data.secret);
+      void status.refetch();
+    },
+  });
+  return (
+    <div className="mt-4 border-t border-zinc-200 pt-4 text-sm dark:border-zinc-800">
+      <h3 className="font-medium">Webhook signing secret</h3>
+      <p className="mt-1 text-xs text-zinc-500">
+        Each webhook carries <code>X-Tradeboard-Signature: sha256=…</code>, an HMAC-SHA256 of the body with this secret.
+      </p>
+      {secret ? (
+        <p
+          className="mt-2 rounded bg-zinc-100 p-2 font-mono text-xs break-all dark:bg-zinc-800"
+          data-testid="webhook-secret"
+        >
+          {secret}
+          <span className="mt-1 block font-sans text-zinc-500">Copy it now: it will not be shown again.</span>
+        </p>
+      ) : (
+        <p className="mt-2 text-xs text-zinc-500">{status.data?.configured ? "A secret is set." : "No secret yet."}</p>
+      )}
+      <button
+        type="button"
+        onClick={() => {
+          if (
+            !status.data?.configured ||
+            window.confirm("Replace the secret? Webhooks signed with the old one stop verifying.")
+          ) {
+            generate.mutate();
+          }
+        }}
+        className="mt-2 rounded-md border border-zinc-300 px-3 py-1 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+      >
+        {status.data?.configured ? "Generate a new secret" : "Generate secret"}
+      </button>
+    </div>
+  );
+}
+
 export function AlertsView({ symbols }: { symbols: string[] }) {
   const alerts = useAlerts();
   const events = useAlertEvents();
@@ -208,6 +273,7 @@ export function AlertsView({ symbols }: { symbols: string[] }) {
           />
           Play a sound when an alert fires
         </label>
+        <WebhookSecret />
       </section>
       <div className="space-y-6">
         <section className={card}>

@@ -1,0 +1,151 @@
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DEFAULT_MARKETS } from "@tradeboard/core";
+import { type Database, insertUser } from "@tradeboard/db";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ManualFeed } from "../src/market/feed.ts";
+import { checkWebhookUrl, isInternalAddress } from "../src/services/webhooks.ts";
+import { sessionCookie, testApp } from "./helpers/app.ts";
+import { openTestDatabase } from "./helpers/database.ts";
+
+const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "ETH-USD");
+
+describe("webhook targets", () => {
+  it.each([
+    ["127.0.0.1", true],
+    ["10.1.2.3", true],
+    ["172.20.0.1", true],
+    ["192.168.1.1", true],
+    ["169.254.169.254", true],
+    ["100.64.0.1", true],
+    ["::1", true],
+    ["fd00::1", true],
+    ["fe80::1", true],
+    ["::ffff:127.0.0.1", true],
+    ["8.8.8.8", false],
+    ["2606:4700:4700::1111", false],
+  ])("%s is internal: %s", (address, expected) => expect(isInternalAddress(address)).toBe(expected));
+
+  it("refuses internal hosts written in the URL unless allowed", () => {
+    for (const url of ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "https://10.0.0.5/hook", "http://169.254.169.254/latest"]) {
+      expect(checkWebhookUrl(url, false)).toMatch(/private, loopback or link-local/);
+      expect(checkWebhookUrl(url, true)).toBeNull();
+    }
+    expect(checkWebhookUrl("https://hooks.example.com/tradeboard", false)).toBeNull();
+  });
+});
+
+describe("alert webhooks", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+  let server: Server;
+  let target: string;
+  const received: { path: string; body: string; signature: string | undefined }[] = [];
+  let failuresLeft = 0;
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        if (req.url === "/hang") return; // never answers
+        received.push({ path: req.url ?? "", body, signature: req.headers["x-tradeboard-signature"] as string | undefined });
+        if (req.url === "/flaky" && failuresLeft > 0) {
+          failuresLeft--;
+          res.writeHead(500).end();
+          return;
+        }
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    database = await openTestDatabase("pglite");
+    ({ app, feed } = await testApp(database, { ALERT_WEBHOOKS_ALLOW_PRIVATE: true, WEBHOOK_RETRY_BASE_MS: 50 }, { specs }));
+    await app.markets.init();
+    await app.alerts.rebuild();
+    app.markets.start();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  async function until(condition: () => boolean | Promise<boolean>, ms = 5_000) {
+    const deadline = Date.now() + ms;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error("condition not met in time");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  it("signs each firing with HMAC-SHA256, retries failures, and records every delivery", async () => {
+    const user = await insertUser(database.db, { email: "hooks@example.com", name: "Hooks", passwordHash: null });
+    const cookie = await sessionCookie({ sub: user.id });
+    const call = (method: "GET" | "POST", url: string, payload?: object) =>
+      app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+
+    const early = await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/ok` });
+    expect(early.statusCode).toBe(400);
+    expect(early.json().error.fields.webhookUrl).toContain("secret");
+    expect((await call("GET", "/api/alerts/webhook-secret")).json()).toEqual({ configured: false });
+    const { secret } = (await call("POST", "/api/alerts/webhook-secret")).json() as { secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    expect((await call("GET", "/api/alerts/webhook-secret")).json()).toEqual({ configured: true });
+
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const ok = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/ok` })).json();
+    failuresLeft = 2;
+    const flaky = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/flaky` })).json();
+    const hanging = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/hang` })).json();
+    const plain = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00" })).json();
+
+    feed.trade("ETH-USD", "3150.00", { quantity: "1" });
+    await app.alerts.settled();
+    // Recorded at once, whatever the webhook targets are doing.
+    const events = async () =>
+      (await call("GET", "/api/alerts/events")).json().events as { alertId: string; webhookStatus: string; webhookAttempts: number }[];
+    const byAlert = async (id: string) => (await events()).find((e) => e.alertId === id);
+    expect(await byAlert(plain.id)).toMatchObject({ webhookStatus: "none" });
+    expect(await byAlert(hanging.id)).toMatchObject({ webhookStatus: "pending", webhookAttempts: 0 });
+
+    await until(async () => (await byAlert(ok.id))?.webhookStatus === "delivered");
+    await until(async () => (await byAlert(flaky.id))?.webhookStatus === "delivered");
+    expect(await byAlert(flaky.id)).toMatchObject({ webhookAttempts: 3 });
+
+    const delivery = received.find((r) => r.path === "/ok");
+    expect(delivery).toBeDefined();
+    const expected = `sha256=${createHmac("sha256", secret).update(delivery?.body ?? "").digest("hex")}`;
+    expect(delivery?.signature).toBe(expected);
+    expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({
+      type: "alert.triggered",
+      alert: { id: ok.id, symbol: "ETH-USD", condition: "above", price: "3100" },
+      event: { price: "3150" },
+    });
+    expect(received.filter((r) => r.path === "/flaky")).toHaveLength(3);
+  });
+
+  it("refuses a private target when private targets are not allowed", async () => {
+    const strictDb = await openTestDatabase("pglite");
+    const strict = await testApp(strictDb, {}, { specs });
+    await strict.app.markets.init();
+    const user = await insertUser(strictDb.db, { email: "strict@example.com", name: "Strict", passwordHash: null });
+    const cookie = await sessionCookie({ sub: user.id });
+    await strict.app.inject({ method: "POST", url: "/api/alerts/webhook-secret", headers: { cookie } });
+    const res = await strict.app.inject({
+      method: "POST",
+      url: "/api/alerts",
+      headers: { cookie },
+      payload: { symbol: "ETH-USD", condition: "above", price: "9999.00", webhookUrl: `${target}/ok` },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.fields.webhookUrl).toMatch(/private, loopback or link-local/);
+    await strict.app.close();
+    await strictDb.close();
+  });
+});
