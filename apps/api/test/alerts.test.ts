@@ -177,7 +177,8 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     const cases: [object, number, string][] = [
       [{ symbol: "BTC-USD", condition: "above" }, 400, "price"],
       [{ symbol: "BTC-USD", condition: "above", price: 61000 }, 400, "price"],
-      [{ symbol: "BTC-USD", condition: "move", percent: "5", window: "1h" }, 422, "condition"],
+      [{ symbol: "BTC-USD", condition: "move", percent: "5" }, 400, "window"],
+      [{ symbol: "BTC-USD", condition: "move", percent: "0", window: "1h" }, 400, "percent"],
       [{ symbol: "BTC-USD", condition: "above", price: "1.00", expiresAt: "2001-01-01T00:00:00Z" }, 400, "expiresAt"],
       [{ symbol: "BTC-USD", condition: "above", price: "1.00", webhookUrl: "ftp://example.com/x" }, 400, "webhookUrl"],
       [{ symbol: "XRP-USD", condition: "above", price: "1.00" }, 404, ""],
@@ -204,5 +205,46 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     expect(over.json()).toMatchObject({ error: { code: "alert_limit" } });
     expect((await call(cookie, "DELETE", `/api/alerts/${mine.id}`)).statusCode).toBe(204);
     expect((await call(cookie, "GET", "/api/alerts")).json().alerts).toHaveLength(2);
+  });
+});
+
+describe("percent-move alerts", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let feed: ManualFeed;
+
+  beforeAll(async () => {
+    database = await openTestDatabase("pglite");
+    ({ app, feed } = await testApp(database, {}, { specs }));
+    await app.markets.init();
+    await app.alerts.rebuild();
+    app.markets.start();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it("fires when the move within the window reaches the percentage, either way", async () => {
+    const user = await insertUser(database.db, { email: "mover@example.com", name: "Mover", passwordHash: null });
+    const cookie = await sessionCookie({ sub: user.id });
+    const call = (method: "GET" | "POST", url: string, payload?: object) =>
+      app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+    const price = async (value: string) => {
+      feed.trade("BTC-USD", value, { quantity: "1" });
+      await app.alerts.settled();
+    };
+    await price("60000.00");
+    const up = (await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "5", window: "5m" })).json();
+    const big = (await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "10", window: "1h" })).json();
+    expect(up).toMatchObject({ condition: "move", percent: "5", window: "5m", price: null });
+    await price("62000.00"); // +3.33 %
+    await price("62999.99"); // +4.99998 %
+    const events = async () => (await call("GET", "/api/alerts/events")).json().events as { alertId: string; price: string }[];
+    expect(await events()).toHaveLength(0);
+    await price("63000.00"); // exactly +5 % from the window's low of 60000
+    expect((await events()).map((e) => [e.alertId, e.price])).toEqual([[up.id, "63000"]]);
+    await price("56700.00"); // −10 % from the window's high of 63000
+    expect((await events()).map((e) => e.alertId)).toContain(big.id);
   });
 });

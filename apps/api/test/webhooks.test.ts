@@ -29,7 +29,13 @@ describe("webhook targets", () => {
   ])("%s is internal: %s", (address, expected) => expect(isInternalAddress(address)).toBe(expected));
 
   it("refuses internal hosts written in the URL unless allowed", () => {
-    for (const url of ["http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "https://10.0.0.5/hook", "http://169.254.169.254/latest"]) {
+    for (const url of [
+      "http://127.0.0.1:8080/x",
+      "http://localhost/x",
+      "http://[::1]/x",
+      "https://10.0.0.5/hook",
+      "http://169.254.169.254/latest",
+    ]) {
       expect(checkWebhookUrl(url, false)).toMatch(/private, loopback or link-local/);
       expect(checkWebhookUrl(url, true)).toBeNull();
     }
@@ -52,7 +58,11 @@ describe("alert webhooks", () => {
       req.on("data", (chunk) => (body += chunk));
       req.on("end", () => {
         if (req.url === "/hang") return; // never answers
-        received.push({ path: req.url ?? "", body, signature: req.headers["x-tradeboard-signature"] as string | undefined });
+        received.push({
+          path: req.url ?? "",
+          body,
+          signature: req.headers["x-tradeboard-signature"] as string | undefined,
+        });
         if (req.url === "/flaky" && failuresLeft > 0) {
           failuresLeft--;
           res.writeHead(500).end();
@@ -64,7 +74,11 @@ describe("alert webhooks", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     database = await openTestDatabase("pglite");
-    ({ app, feed } = await testApp(database, { ALERT_WEBHOOKS_ALLOW_PRIVATE: true, WEBHOOK_RETRY_BASE_MS: 50 }, { specs }));
+    ({ app, feed } = await testApp(
+      database,
+      { ALERT_WEBHOOKS_ALLOW_PRIVATE: true, WEBHOOK_RETRY_BASE_MS: 50 },
+      { specs },
+    ));
     await app.markets.init();
     await app.alerts.rebuild();
     app.markets.start();
@@ -90,7 +104,12 @@ describe("alert webhooks", () => {
     const call = (method: "GET" | "POST", url: string, payload?: object) =>
       app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
 
-    const early = await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/ok` });
+    const early = await call("POST", "/api/alerts", {
+      symbol: "ETH-USD",
+      condition: "above",
+      price: "3100.00",
+      webhookUrl: `${target}/ok`,
+    });
     expect(early.statusCode).toBe(400);
     expect(early.json().error.fields.webhookUrl).toContain("secret");
     expect((await call("GET", "/api/alerts/webhook-secret")).json()).toEqual({ configured: false });
@@ -99,17 +118,44 @@ describe("alert webhooks", () => {
     expect((await call("GET", "/api/alerts/webhook-secret")).json()).toEqual({ configured: true });
 
     feed.trade("ETH-USD", "3000.00", { quantity: "1" });
-    const ok = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/ok` })).json();
+    const ok = (
+      await call("POST", "/api/alerts", {
+        symbol: "ETH-USD",
+        condition: "above",
+        price: "3100.00",
+        webhookUrl: `${target}/ok`,
+      })
+    ).json();
     failuresLeft = 2;
-    const flaky = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/flaky` })).json();
-    const hanging = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/hang` })).json();
-    const plain = (await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00" })).json();
+    const flaky = (
+      await call("POST", "/api/alerts", {
+        symbol: "ETH-USD",
+        condition: "above",
+        price: "3100.00",
+        webhookUrl: `${target}/flaky`,
+      })
+    ).json();
+    const hanging = (
+      await call("POST", "/api/alerts", {
+        symbol: "ETH-USD",
+        condition: "above",
+        price: "3100.00",
+        webhookUrl: `${target}/hang`,
+      })
+    ).json();
+    const plain = (
+      await call("POST", "/api/alerts", { symbol: "ETH-USD", condition: "above", price: "3100.00" })
+    ).json();
 
     feed.trade("ETH-USD", "3150.00", { quantity: "1" });
     await app.alerts.settled();
     // Recorded at once, whatever the webhook targets are doing.
     const events = async () =>
-      (await call("GET", "/api/alerts/events")).json().events as { alertId: string; webhookStatus: string; webhookAttempts: number }[];
+      (await call("GET", "/api/alerts/events")).json().events as {
+        alertId: string;
+        webhookStatus: string;
+        webhookAttempts: number;
+      }[];
     const byAlert = async (id: string) => (await events()).find((e) => e.alertId === id);
     expect(await byAlert(plain.id)).toMatchObject({ webhookStatus: "none" });
     expect(await byAlert(hanging.id)).toMatchObject({ webhookStatus: "pending", webhookAttempts: 0 });
@@ -120,7 +166,9 @@ describe("alert webhooks", () => {
 
     const delivery = received.find((r) => r.path === "/ok");
     expect(delivery).toBeDefined();
-    const expected = `sha256=${createHmac("sha256", secret).update(delivery?.body ?? "").digest("hex")}`;
+    const expected = `sha256=${createHmac("sha256", secret)
+      .update(delivery?.body ?? "")
+      .digest("hex")}`;
     expect(delivery?.signature).toBe(expected);
     expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({
       type: "alert.triggered",

@@ -7,3 +7,4 @@ export * from "./orders.ts";
 export * from "./random.ts";
 export * from "./simulator.ts";
 export * from "./trigger-index.ts";
+export * from "./move-window.ts";

@@ -1,5 +1,12 @@
 import type { AlertResponse, CreateAlertBody, UpdateAlertBody } from "@tradeboard/contracts";
-import { Decimal, findMarket, type MarketSpec, type TriggerDirection, TriggerIndex } from "@tradeboard/core";
+import {
+  Decimal,
+  findMarket,
+  type MarketSpec,
+  MoveWindow,
+  type TriggerDirection,
+  TriggerIndex,
+} from "@tradeboard/core";
 import {
   type AlertEventRow,
   type AlertRow,
@@ -45,6 +52,9 @@ type Armed = { alertId: string; userId: string; rearm: boolean };
  */
 export class AlertService {
   private readonly index = new TriggerIndex<Armed>();
+  /** Per market and window: the rolling low/high, and the move alerts sorted by their percentage. */
+  private readonly moves = new Map<string, { window: MoveWindow; alerts: { percent: Decimal; armed: Armed }[] }>();
+  private readonly rearmTimers = new Set<NodeJS.Timeout>();
   private queue: Promise<void> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | undefined;
 
@@ -60,6 +70,7 @@ export class AlertService {
 
   stop(): Promise<void> {
     clearInterval(this.expiryTimer);
+    for (const timer of this.rearmTimers) clearTimeout(timer);
     this.deps.webhooks.stop();
     return this.queue;
   }
@@ -68,9 +79,9 @@ export class AlertService {
     const last = this.deps.lastPrice(body.symbol);
     if (!findMarket(body.symbol, this.deps.specs) || !last)
       throw new AppError("not_found", `There is no market ${body.symbol}.`);
-    if (body.condition === "move") {
-      throw new AppError("not_supported", "Percent-move alerts are not available yet.", {
-        fields: { condition: "percent-move alerts are not available yet" },
+    if (body.condition === "move" && !new Decimal(body.percent ?? "0").greaterThan(0)) {
+      throw new AppError("validation_failed", "percent must be above zero", {
+        fields: { percent: "must be above zero" },
       });
     }
     if (body.webhookUrl) this.checkWebhook(user, body.webhookUrl);
@@ -81,7 +92,9 @@ export class AlertService {
       userId: user.id,
       symbol: body.symbol,
       condition: body.condition,
-      price: body.price ?? null,
+      price: body.condition === "move" ? null : (body.price ?? null),
+      percent: body.condition === "move" ? (body.percent ?? null) : null,
+      window: body.condition === "move" ? (body.window ?? null) : null,
       frequency: body.frequency,
       cooldownSeconds: body.cooldownSeconds,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
@@ -166,7 +179,7 @@ export class AlertService {
 
   /** Called with every trade price. */
   onPrice(symbol: string, price: string): void {
-    const fired = this.index.fire(symbol, price);
+    const fired = [...this.index.fire(symbol, price), ...this.fireMoves(symbol, price)];
     if (fired.length === 0) return;
     this.queue = this.queue.then(async () => {
       for (const armed of fired) {
@@ -233,6 +246,16 @@ export class AlertService {
    * a `crosses` alert simply waits for the crossing the other way.
    */
   private armAfterFiring(alert: AlertRow): void {
+    if (alert.condition === "move") {
+      // The move stays in the window for a while: listen again after the cooldown (at least a few seconds).
+      const timer = setTimeout(() => {
+        this.rearmTimers.delete(timer);
+        void this.rearm({ alertId: alert.id, userId: alert.userId, rearm: true });
+      }, Math.max(5, alert.cooldownSeconds) * 1000);
+      timer.unref();
+      this.rearmTimers.add(timer);
+      return;
+    }
     if (!alert.price) return;
     if (alert.condition === "crosses") {
       const flipped = alert.armedSide === "below" ? "above" : "below";
@@ -264,7 +287,20 @@ export class AlertService {
   }
 
   private arm(alert: AlertRow): void {
-    if (alert.status !== "active" || !alert.price) return;
+    if (alert.status !== "active") return;
+    if (alert.condition === "move") {
+      if (!alert.percent || !alert.window) return;
+      const entry = this.moveBook(alert.symbol, alert.window);
+      const percent = new Decimal(alert.percent);
+      entry.alerts = entry.alerts.filter((a) => a.armed.alertId !== alert.id);
+      const at = entry.alerts.findIndex((a) => a.percent.greaterThan(percent));
+      entry.alerts.splice(at === -1 ? entry.alerts.length : at, 0, {
+        percent,
+        armed: { alertId: alert.id, userId: alert.userId, rearm: false },
+      });
+      return;
+    }
+    if (!alert.price) return;
     const direction: TriggerDirection =
       alert.condition === "above"
         ? "rise"
@@ -283,6 +319,36 @@ export class AlertService {
   private disarm(id: string): void {
     this.index.remove(id);
     this.index.remove(`rearm:${id}`);
+    for (const book of this.moves.values()) book.alerts = book.alerts.filter((a) => a.armed.alertId !== id);
+  }
+
+  private moveBook(symbol: string, window: "5m" | "1h" | "24h") {
+    const key = `${symbol}:${window}`;
+    let book = this.moves.get(key);
+    if (!book) {
+      book = { window: new MoveWindow(WINDOW_MS[window]), alerts: [] };
+      this.moves.set(key, book);
+    }
+    return book;
+  }
+
+  /**
+   * Every market's rolling windows take every price; the move alerts of a
+   * window, sorted by percentage, fire as a prefix: O(log n + fired).
+   */
+  private fireMoves(symbol: string, price: string): Armed[] {
+    const time = Date.now();
+    const fired: Armed[] = [];
+    for (const window of ["5m", "1h", "24h"] as const) {
+      const book = this.moveBook(symbol, window);
+      book.window.add(time, price);
+      if (book.alerts.length === 0) continue;
+      const move = book.window.movePercent(price);
+      let count = 0;
+      while (count < book.alerts.length && (book.alerts[count]?.percent.lessThanOrEqualTo(move) ?? false)) count++;
+      for (const entry of book.alerts.splice(0, count)) fired.push(entry.armed);
+    }
+    return fired;
   }
 
   private async expire(): Promise<void> {
@@ -302,6 +368,8 @@ export class AlertService {
     return alert;
   }
 }
+
+const WINDOW_MS = { "5m": 300_000, "1h": 3_600_000, "24h": 86_400_000 } as const;
 
 const notFound = () => new AppError("not_found", "There is no such alert.");
 

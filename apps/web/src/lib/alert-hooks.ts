@@ -61,7 +61,10 @@ export function useDeleteAlert() {
   });
 }
 
-export function describeAlert(alert: Pick<AlertResponse, "symbol" | "condition" | "price">): string {
+export function describeAlert(
+  alert: Pick<AlertResponse, "symbol" | "condition" | "price" | "percent" | "window">,
+): string {
+  if (alert.condition === "move") return `${alert.symbol} moves ${alert.percent}% within ${alert.window}`;
   const level = alert.price ? groupDigits(alert.price) : "";
   const verb = alert.condition === "above" ? "rises to" : alert.condition === "below" ? "falls to" : "crosses";
   return `${alert.symbol} ${verb} ${level}`;

@@ -40,7 +40,9 @@ export function AlertForm({
   price?: string;
 }) {
   const [symbol, setSymbol] = useState(initialSymbol ?? symbols[0] ?? "BTC-USD");
-  const [condition, setCondition] = useState<"above" | "below" | "crosses">("above");
+  const [condition, setCondition] = useState<"above" | "below" | "crosses" | "move">("above");
+  const [percent, setPercent] = useState("");
+  const [moveWindow, setMoveWindow] = useState<"5m" | "1h" | "24h">("1h");
   const [price, setPrice] = useState(initialPrice ?? "");
   const [frequency, setFrequency] = useState<"once" | "every_time">("once");
   const [cooldown, setCooldown] = useState("0");
@@ -56,12 +58,14 @@ export function AlertForm({
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
-    if (!isDecimalString(price)) return setError("Enter a price such as 65000.00.");
+    const isMove = condition === "move";
+    if (isMove && !isDecimalString(percent)) return setError("Enter a percentage such as 5.");
+    if (!isMove && !isDecimalString(price)) return setError("Enter a price such as 65000.00.");
     try {
       const alert = await create.mutateAsync({
         symbol,
         condition,
-        price,
+        ...(isMove ? { percent, window: moveWindow } : { price }),
         frequency,
         cooldownSeconds: Number.parseInt(cooldown || "0", 10) || 0,
         ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}),
@@ -91,12 +95,44 @@ export function AlertForm({
           <option value="above">rises to or above</option>
           <option value="below">falls to or below</option>
           <option value="crosses">crosses (either way)</option>
+          <option value="move">moves by a percentage</option>
         </select>
       </label>
-      <label className={label}>
-        Price (USD)
-        <input inputMode="decimal" value={price} onChange={(e) => setPrice(e.target.value.trim())} className={field} />
-      </label>
+      {condition === "move" ? (
+        <div className="grid grid-cols-2 gap-2">
+          <label className={label}>
+            Move (%)
+            <input
+              inputMode="decimal"
+              value={percent}
+              onChange={(e) => setPercent(e.target.value.trim())}
+              className={field}
+            />
+          </label>
+          <label className={label}>
+            Within
+            <select
+              value={moveWindow}
+              onChange={(e) => setMoveWindow(e.target.value as typeof moveWindow)}
+              className={field}
+            >
+              <option value="5m">5 minutes</option>
+              <option value="1h">1 hour</option>
+              <option value="24h">24 hours</option>
+            </select>
+          </label>
+        </div>
+      ) : (
+        <label className={label}>
+          Price (USD)
+          <input
+            inputMode="decimal"
+            value={price}
+            onChange={(e) => setPrice(e.target.value.trim())}
+            className={field}
+          />
+        </label>
+      )}
       <label className={label}>
         Fire
         <select value={frequency} onChange={(e) => setFrequency(e.target.value as typeof frequency)} className={field}>
