@@ -235,12 +235,17 @@ describe("percent-move alerts", () => {
       await app.alerts.settled();
     };
     await price("60000.00");
-    const up = (await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "5", window: "5m" })).json();
-    const big = (await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "10", window: "1h" })).json();
+    const up = (
+      await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "5", window: "5m" })
+    ).json();
+    const big = (
+      await call("POST", "/api/alerts", { symbol: "BTC-USD", condition: "move", percent: "10", window: "1h" })
+    ).json();
     expect(up).toMatchObject({ condition: "move", percent: "5", window: "5m", price: null });
     await price("62000.00"); // +3.33 %
     await price("62999.99"); // +4.99998 %
-    const events = async () => (await call("GET", "/api/alerts/events")).json().events as { alertId: string; price: string }[];
+    const events = async () =>
+      (await call("GET", "/api/alerts/events")).json().events as { alertId: string; price: string }[];
     expect(await events()).toHaveLength(0);
     await price("63000.00"); // exactly +5 % from the window's low of 60000
     expect((await events()).map((e) => [e.alertId, e.price])).toEqual([[up.id, "63000"]]);

@@ -283,7 +283,20 @@ export class AlertService {
 
   private async rearm(armed: Armed): Promise<void> {
     const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
-    if (alert?.status === "active") this.arm(alert);
+    if (alert?.status !== "active") return;
+    // Back means strictly on the other side: a price resting exactly on the level does not flap.
+    const last = this.deps.lastPrice(alert.symbol);
+    if (alert.price && last && (alert.condition === "above" || alert.condition === "below")) {
+      const stillThere =
+        alert.condition === "above"
+          ? new Decimal(last).greaterThanOrEqualTo(alert.price)
+          : new Decimal(last).lessThanOrEqualTo(alert.price);
+      if (stillThere) {
+        this.armAfterFiring(alert);
+        return;
+      }
+    }
+    this.arm(alert);
   }
 
   private arm(alert: AlertRow): void {
