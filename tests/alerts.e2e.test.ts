@@ -58,5 +58,16 @@ describe("price alerts in the browser", () => {
     await page.goto(url("/alerts"));
     await page.getByTestId("alert-status").filter({ hasText: "triggered" }).waitFor();
     await page.getByTestId("alert-events").getByText("61,250").waitFor();
+
+    // Edit the level, re-arm it, and it fires again at the new level.
+    const row = page.getByTestId("alert-row").first();
+    await row.getByRole("button", { name: "Edit" }).click();
+    await row.getByLabel("Alert price").fill("62000.00");
+    await row.getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("alert-row").filter({ hasText: "rises to 62,000" }).waitFor();
+    await page.getByTestId("alert-row").first().getByRole("button", { name: "Re-arm" }).click();
+    await page.locator("[data-testid=alert-row][data-status=active]").waitFor();
+    await setPrice("BTC-USD", "62500.00");
+    await page.getByTestId("toast").filter({ hasText: "BTC-USD rises to 62,000: now 62,500" }).waitFor();
   });
 });

@@ -188,19 +188,62 @@ export function AlertForm({
 function AlertRow({ alert }: { alert: AlertResponse }) {
   const update = useUpdateAlert();
   const remove = useDeleteAlert();
+  const [editing, setEditing] = useState(false);
+  const [price, setPrice] = useState(alert.price ?? "");
+  const [note, setNote] = useState(alert.note ?? "");
+  const [error, setError] = useState<string | null>(null);
   const button =
     "rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800";
+  const save = async () => {
+    if (alert.condition !== "move" && !isDecimalString(price)) return setError("Enter a price such as 65000.00.");
+    try {
+      await update.mutateAsync({
+        id: alert.id,
+        body: { ...(alert.condition !== "move" ? { price } : {}), note: note || null },
+      });
+      setEditing(false);
+      setError(null);
+    } catch (e) {
+      setError(e instanceof ApiError ? (Object.values(e.fields)[0] ?? e.message) : "The alert could not be saved.");
+    }
+  };
   return (
     <tr className="border-t border-zinc-100 dark:border-zinc-800/60" data-testid="alert-row" data-status={alert.status}>
       <td className="px-3 py-2">
-        <div className="font-medium">{describeAlert(alert)}</div>
-        <div className="text-xs text-zinc-500">
-          {alert.frequency === "once"
-            ? "once"
-            : `every time${alert.cooldownSeconds ? `, ${alert.cooldownSeconds}s cooldown` : ""}`}
-          {alert.expiresAt ? ` · until ${alert.expiresAt.slice(0, 16).replace("T", " ")}` : ""}
-          {alert.note ? ` · ${alert.note}` : ""}
-        </div>
+        {editing ? (
+          <div className="flex flex-wrap gap-2">
+            {alert.condition !== "move" && (
+              <input
+                aria-label="Alert price"
+                inputMode="decimal"
+                value={price}
+                onChange={(e) => setPrice(e.target.value.trim())}
+                className="w-32 rounded border border-zinc-300 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+              />
+            )}
+            <input
+              aria-label="Alert note"
+              value={note}
+              maxLength={280}
+              placeholder="note"
+              onChange={(e) => setNote(e.target.value)}
+              className="min-w-0 flex-1 rounded border border-zinc-300 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+            />
+            {error && <p className="w-full text-xs text-red-600">{error}</p>}
+          </div>
+        ) : (
+          <>
+            <div className="font-medium">{describeAlert(alert)}</div>
+            <div className="text-xs text-zinc-500">
+              {alert.frequency === "once"
+                ? "once"
+                : `every time${alert.cooldownSeconds ? `, ${alert.cooldownSeconds}s cooldown` : ""}`}
+              {alert.expiresAt ? ` · until ${alert.expiresAt.slice(0, 16).replace("T", " ")}` : ""}
+              {alert.webhookUrl ? " · webhook" : ""}
+              {alert.note ? ` · ${alert.note}` : ""}
+            </div>
+          </>
+        )}
       </td>
       <td className="px-3 py-2">
         <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_LOOK[alert.status]}`} data-testid="alert-status">
@@ -211,27 +254,43 @@ function AlertRow({ alert }: { alert: AlertResponse }) {
         {alert.lastTriggeredAt?.slice(0, 19).replace("T", " ") ?? "—"}
       </td>
       <td className="space-x-1 px-3 py-2 text-right whitespace-nowrap">
-        {alert.status === "active" && (
-          <button
-            type="button"
-            className={button}
-            onClick={() => update.mutate({ id: alert.id, body: { status: "paused" } })}
-          >
-            Pause
-          </button>
+        {editing ? (
+          <>
+            <button type="button" className={button} onClick={() => void save()}>
+              Save
+            </button>
+            <button type="button" className={button} onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" className={button} onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            {alert.status === "active" && (
+              <button
+                type="button"
+                className={button}
+                onClick={() => update.mutate({ id: alert.id, body: { status: "paused" } })}
+              >
+                Pause
+              </button>
+            )}
+            {(alert.status === "paused" || alert.status === "triggered") && (
+              <button
+                type="button"
+                className={button}
+                onClick={() => update.mutate({ id: alert.id, body: { status: "active" } })}
+              >
+                {alert.status === "paused" ? "Resume" : "Re-arm"}
+              </button>
+            )}
+            <button type="button" className={button} onClick={() => remove.mutate(alert.id)}>
+              Delete
+            </button>
+          </>
         )}
-        {(alert.status === "paused" || alert.status === "triggered") && (
-          <button
-            type="button"
-            className={button}
-            onClick={() => update.mutate({ id: alert.id, body: { status: "active" } })}
-          >
-            {alert.status === "paused" ? "Resume" : "Re-arm"}
-          </button>
-        )}
-        <button type="button" className={button} onClick={() => remove.mutate(alert.id)}>
-          Delete
-        </button>
       </td>
     </tr>
   );
@@ -338,6 +397,11 @@ export function AlertsView({ symbols }: { symbols: string[] }) {
                     <td className="px-4 py-2 text-zinc-500">{e.triggeredAt.slice(0, 19).replace("T", " ")}</td>
                     <td className="px-4 py-2">{e.symbol}</td>
                     <td className="px-4 py-2">{groupDigits(e.price)}</td>
+                    <td className="px-4 py-2 text-xs text-zinc-500">
+                      {e.webhookStatus === "none"
+                        ? ""
+                        : `webhook ${e.webhookStatus}${e.webhookAttempts ? ` (${e.webhookAttempts} ${e.webhookAttempts === 1 ? "attempt" : "attempts"})` : ""}`}
+                    </td>
                   </tr>
                 ))}
               </tbody>
