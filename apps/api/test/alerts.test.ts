@@ -171,6 +171,21 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     await price("60000.00");
   });
 
+  it("lets an alert expire: past its expiry it shows as expired and does not fire", async () => {
+    const { cookie } = await person("hal");
+    await price("60000.00");
+    const expiresAt = new Date(Date.now() + 1_200).toISOString();
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60400.00", expiresAt })
+    ).json();
+    expect(alert).toMatchObject({ status: "active", expiresAt });
+    await new Promise((resolve) => setTimeout(resolve, 1_400));
+    await price("60500.00");
+    expect(await events(cookie, alert.id)).toHaveLength(0);
+    expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("expired");
+    await price("60000.00");
+  });
+
   it("refuses bad alerts clearly and keeps users apart", async () => {
     const { cookie } = await person("fay");
     const other = await person("gil");
