@@ -29,7 +29,8 @@ export class MoveWindow {
     push(this.highs, this.highStart, bucket, (kept, incoming) => kept.high.lessThanOrEqualTo(incoming.high));
     const cutoff = time - this.lengthMs;
     while (this.lowStart < this.lows.length && (this.lows[this.lowStart]?.time ?? 0) + 1000 <= cutoff) this.lowStart++;
-    while (this.highStart < this.highs.length && (this.highs[this.highStart]?.time ?? 0) + 1000 <= cutoff) this.highStart++;
+    while (this.highStart < this.highs.length && (this.highs[this.highStart]?.time ?? 0) + 1000 <= cutoff)
+      this.highStart++;
     // Compact now and then so dropped buckets do not pile up.
     if (this.lowStart > 1024 && this.lowStart * 2 > this.lows.length) {
       this.lows.splice(0, this.lowStart);
@@ -63,14 +64,23 @@ export class MoveWindow {
  * Appends to a monotonic queue: a price in the same second as the last bucket
  * merges into it, then buckets the newcomer makes irrelevant leave the end.
  */
-function push(queue: Bucket[], start: number, bucket: Bucket, irrelevant: (kept: Bucket, incoming: Bucket) => boolean): void {
+function push(
+  queue: Bucket[],
+  start: number,
+  bucket: Bucket,
+  irrelevant: (kept: Bucket, incoming: Bucket) => boolean,
+): void {
   let incoming = bucket;
   const last = queue[queue.length - 1];
   if (last && queue.length > start && last.time === bucket.time) {
     queue.pop();
     incoming = { time: last.time, low: Decimal.min(last.low, bucket.low), high: Decimal.max(last.high, bucket.high) };
   }
-  for (let kept = queue[queue.length - 1]; kept && queue.length > start && irrelevant(kept, incoming); kept = queue[queue.length - 1]) {
+  for (
+    let kept = queue[queue.length - 1];
+    kept && queue.length > start && irrelevant(kept, incoming);
+    kept = queue[queue.length - 1]
+  ) {
     queue.pop();
   }
   queue.push(incoming);

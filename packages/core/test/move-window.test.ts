@@ -35,7 +35,9 @@ describe("MoveWindow", () => {
             window.add(time, price);
             seen.push({ time, price });
             // What the window holds: every tick whose second still overlaps it.
-            const inside = seen.filter((s) => Math.floor(s.time / 1000) * 1000 + 1000 > time - length).map((s) => s.price);
+            const inside = seen
+              .filter((s) => Math.floor(s.time / 1000) * 1000 + 1000 > time - length)
+              .map((s) => s.price);
             expect(window.low?.equals(Decimal.min(...inside))).toBe(true);
             expect(window.high?.equals(Decimal.max(...inside))).toBe(true);
           }

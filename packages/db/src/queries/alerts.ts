@@ -120,6 +120,10 @@ export async function recordWebhookAttempt(
 ): Promise<void> {
   await db
     .update(alertEvents)
-    .set({ webhookStatus: params.status, webhookAttempts: sql`${alertEvents.webhookAttempts} + 1`, webhookError: params.error })
+    .set({
+      webhookStatus: params.status,
+      webhookAttempts: sql`${alertEvents.webhookAttempts} + 1`,
+      webhookError: params.error,
+    })
     .where(eq(alertEvents.id, params.eventId));
 }
