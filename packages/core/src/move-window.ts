@@ -54,8 +54,8 @@ export class MoveWindow {
   movePercent(price: string | Decimal): Decimal {
     const p = new Decimal(price);
     const { low, high } = this;
-    const rise = low && low.greaterThan(0) ? p.minus(low).div(low).times(100) : new Decimal(0);
-    const fall = high && high.greaterThan(0) ? high.minus(p).div(high).times(100) : new Decimal(0);
+    const rise = low?.greaterThan(0) ? p.minus(low).div(low).times(100) : new Decimal(0);
+    const fall = high?.greaterThan(0) ? high.minus(p).div(high).times(100) : new Decimal(0);
     return Decimal.max(rise, fall, 0);
   }
 }
