@@ -40,15 +40,17 @@ describe("alert firing rules", () => {
           feed.trade("SOL-USD", "100.00", { quantity: "1" });
           await app.alerts.settled();
           const level = "100.00";
-          const create = (frequency: string) =>
+          const create = (frequency: string, cooldownSeconds = 0) =>
             app.inject({
               method: "POST",
               url: "/api/alerts",
               headers: { cookie },
-              payload: { symbol: "SOL-USD", condition, price: level, frequency },
+              payload: { symbol: "SOL-USD", condition, price: level, frequency, cooldownSeconds },
             });
           const once = (await create("once")).json();
           const every = (await create("every_time")).json();
+          // A cooldown longer than the test: after its first firing it must stay quiet.
+          const cooled = (await create("every_time", 3600)).json();
 
           // The model: armed until the price is at or past the level; re-armed once it is strictly back.
           const reached = (cents: number) => (condition === "above" ? cents >= 10_000 : cents <= 10_000);
@@ -75,6 +77,7 @@ describe("alert firing rules", () => {
           }[];
           expect(events.filter((e) => e.alertId === once.id)).toHaveLength(onceFires);
           expect(events.filter((e) => e.alertId === every.id)).toHaveLength(everyFires);
+          expect(events.filter((e) => e.alertId === cooled.id)).toHaveLength(Math.min(everyFires, 1));
         },
       ),
       { numRuns: 40 },
