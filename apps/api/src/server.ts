@@ -163,7 +163,7 @@ export async function buildServer(
     notify: (userId, event) => hub.publishToUser(userId, event),
     log: (message) => app.log.warn(message),
   });
-  markets.onPrice((symbol, price) => alerts.onPrice(symbol, price));
+  markets.onPrice((symbol, price, time) => alerts.onPrice(symbol, price, time));
   app.decorate("alerts", alerts);
   app.decorate("markets", markets);
   app.decorate("hub", hub);

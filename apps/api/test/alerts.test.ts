@@ -245,8 +245,10 @@ describe("percent-move alerts", () => {
     const cookie = await sessionCookie({ sub: user.id });
     const call = (method: "GET" | "POST", url: string, payload?: object) =>
       app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+    // Two hours ahead of the stored history, so the 5-minute and 1-hour windows hold only these trades.
+    let time = Date.now() + 2 * 3_600_000;
     const price = async (value: string) => {
-      feed.trade("BTC-USD", value, { quantity: "1" });
+      feed.trade("BTC-USD", value, { quantity: "1", time: (time += 1_000) });
       await app.alerts.settled();
     };
     await price("60000.00");

@@ -22,6 +22,7 @@ import {
   listActiveAlerts,
   listAlertEvents,
   listAlerts,
+  listCandles,
   setWebhookSecret,
   type UserRow,
   updateAlert,
@@ -61,6 +62,23 @@ export class AlertService {
   constructor(private readonly deps: AlertsDeps) {}
 
   async rebuild(): Promise<number> {
+    // The rolling windows start from the stored one-minute candles, so a restart does not blind move alerts.
+    const now = Date.now();
+    for (const spec of this.deps.specs) {
+      const minutes = await listCandles(this.deps.db, {
+        symbol: spec.symbol,
+        interval: "1m",
+        from: now - WINDOW_MS["24h"],
+        limit: 1_440,
+      });
+      for (const window of ["5m", "1h", "24h"] as const) {
+        const book = this.moveBook(spec.symbol, window);
+        for (const candle of minutes) {
+          book.window.add(candle.time, candle.low);
+          book.window.add(candle.time + 30_000, candle.high);
+        }
+      }
+    }
     const active = await listActiveAlerts(this.deps.db);
     for (const alert of active) this.arm(alert);
     this.expiryTimer = setInterval(() => void this.expire(), 15_000);
@@ -178,8 +196,8 @@ export class AlertService {
   }
 
   /** Called with every trade price. */
-  onPrice(symbol: string, price: string): void {
-    const fired = [...this.index.fire(symbol, price), ...this.fireMoves(symbol, price)];
+  onPrice(symbol: string, price: string, time: number = Date.now()): void {
+    const fired = [...this.index.fire(symbol, price), ...this.fireMoves(symbol, price, time)];
     if (fired.length === 0) return;
     this.queue = this.queue.then(async () => {
       for (const armed of fired) {
@@ -349,8 +367,7 @@ export class AlertService {
    * Every market's rolling windows take every price; the move alerts of a
    * window, sorted by percentage, fire as a prefix: O(log n + fired).
    */
-  private fireMoves(symbol: string, price: string): Armed[] {
-    const time = Date.now();
+  private fireMoves(symbol: string, price: string, time: number): Armed[] {
     const fired: Armed[] = [];
     for (const window of ["5m", "1h", "24h"] as const) {
       const book = this.moveBook(symbol, window);

@@ -64,7 +64,7 @@ export class MarketService {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  private readonly priceListeners: ((symbol: string, price: string) => void)[] = [];
+  private readonly priceListeners: ((symbol: string, price: string, time: number) => void)[] = [];
 
   constructor(private readonly deps: MarketServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -97,7 +97,7 @@ export class MarketService {
   }
 
   /** Called with every trade's price after the market state has taken it in (the order engine listens). */
-  onPrice(listener: (symbol: string, price: string) => void): void {
+  onPrice(listener: (symbol: string, price: string, time: number) => void): void {
     this.priceListeners.push(listener);
   }
 
@@ -163,7 +163,7 @@ export class MarketService {
     }
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
-    for (const listener of this.priceListeners) listener(tick.symbol, tick.price);
+    for (const listener of this.priceListeners) listener(tick.symbol, tick.price, tick.time);
   }
 
   private slideWindow(state: MarketState, closed: Candle): void {
