@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./helpers/browser.ts";
-import { type RunningSystem, startSystem } from "./helpers/system.ts";
+import { type RunningSystem, startManualSystem } from "./helpers/system.ts";
 
 /** Price alerts as a person sets and receives them. */
 describe("price alerts in the browser", () => {
@@ -10,10 +10,7 @@ describe("price alerts in the browser", () => {
   let page: Page;
 
   beforeAll(async () => {
-    [system, browser] = await Promise.all([
-      startSystem({ apiEnv: { NODE_ENV: "test", MARKET_FEED: "manual" } }),
-      launchChromium(),
-    ]);
+    [system, browser] = await Promise.all([startManualSystem(), launchChromium()]);
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   });
   afterAll(async () => {
@@ -22,14 +19,7 @@ describe("price alerts in the browser", () => {
   });
 
   const url = (path: string) => `${system.webUrl}${path}`;
-  async function setPrice(symbol: string, price: string) {
-    const res = await fetch(`${system.apiUrl}/api/test/trades`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ symbol, price, quantity: "1" }),
-    });
-    expect(res.status).toBe(204);
-  }
+  const setPrice = (symbol: string, price: string) => system.setPrice(symbol, price);
 
   it("creates an alert, draws it on the chart, and toasts when the price gets there", async () => {
     await setPrice("BTC-USD", "60000.00");

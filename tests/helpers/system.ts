@@ -23,6 +23,8 @@ export interface RunningSystem {
   stopApi(): Promise<void>;
   /** Starts it again on the same port and data. */
   startApi(): Promise<void>;
+  /** Trades at `price` through the manual feed (a system started with MARKET_FEED=manual, NODE_ENV=test). */
+  setPrice(symbol: string, price: string): Promise<void>;
   stop(): Promise<void>;
   logs(): string;
 }
@@ -70,6 +72,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * PGlite in a temporary folder, and the built web app (`next start`). Needs
  * `npm run build` first.
  */
+/** The system on the manual feed: prices move only when a test sets them. */
+export function startManualSystem(): Promise<RunningSystem> {
+  return startSystem({ apiEnv: { NODE_ENV: "test", MARKET_FEED: "manual" } });
+}
+
 export async function startSystem(
   options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string> } = {},
 ): Promise<RunningSystem> {
@@ -138,6 +145,15 @@ export async function startSystem(
     authSecret,
     logs,
     stopApi: () => stopProcess(api),
+    async setPrice(symbol, price) {
+      const response = await fetch(`${apiUrl}/api/test/trades`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ symbol, price, quantity: "1" }),
+      });
+      if (response.status !== 204)
+        throw new Error(`setting the price answered ${response.status}: ${await response.text()}`);
+    },
     async startApi() {
       api = spawnApi();
       capture("api", api);

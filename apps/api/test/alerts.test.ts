@@ -1,12 +1,11 @@
-import type { AddressInfo } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { sessionCookie, TEST_SECRET, testApp } from "./helpers/app.ts";
-import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { sessionCookie, startTestApp, TEST_SECRET, testApp } from "./helpers/app.ts";
+import { testDrivers } from "./helpers/database.ts";
 import { TestSocket } from "./helpers/ws-client.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD");
@@ -17,18 +16,17 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
   let feed: ManualFeed;
   let wsUrl: string;
 
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    ({ app, feed } = await testApp(database, { MAX_ACTIVE_ALERTS: 3 }, { specs }));
-    await app.markets.init();
-    await app.alerts.rebuild();
-    app.markets.start();
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+    ({ database, app, feed, wsUrl, stop } = await startTestApp({
+      driver: driver,
+      overrides: { MAX_ACTIVE_ALERTS: 3 },
+      specs,
+      listen: true,
+    }));
   });
   afterAll(async () => {
-    await app?.close();
-    await database?.close();
+    await stop?.();
   });
 
   async function person(name: string) {
@@ -228,16 +226,12 @@ describe("percent-move alerts", () => {
   let app: FastifyInstance;
   let feed: ManualFeed;
 
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    database = await openTestDatabase("pglite");
-    ({ app, feed } = await testApp(database, {}, { specs }));
-    await app.markets.init();
-    await app.alerts.rebuild();
-    app.markets.start();
+    ({ database, app, feed, stop } = await startTestApp({ specs }));
   });
   afterAll(async () => {
-    await app?.close();
-    await database?.close();
+    await stop?.();
   });
 
   it("fires when the move within the window reaches the percentage, either way", async () => {
@@ -248,7 +242,8 @@ describe("percent-move alerts", () => {
     // Two hours ahead of the stored history, so the 5-minute and 1-hour windows hold only these trades.
     let time = Date.now() + 2 * 3_600_000;
     const price = async (value: string) => {
-      feed.trade("BTC-USD", value, { quantity: "1", time: (time += 1_000) });
+      time += 1_000;
+      feed.trade("BTC-USD", value, { quantity: "1", time });
       await app.alerts.settled();
     };
     await price("60000.00");

@@ -3,23 +3,20 @@ import { type Database, listCandles } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { testApp } from "./helpers/app.ts";
-import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { startTestApp, testApp } from "./helpers/app.ts";
+import { testDrivers } from "./helpers/database.ts";
 
 describe.each(testDrivers)("market data on %s", (driver) => {
   let database: Database;
   let app: FastifyInstance;
   let feed: ManualFeed;
 
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    ({ app, feed } = await testApp(database));
-    await app.markets.init();
-    app.markets.start();
+    ({ database, app, feed, stop } = await startTestApp({ driver: driver }));
   });
   afterAll(async () => {
-    await app?.close();
-    await database?.close();
+    await stop?.();
   });
 
   const get = async (url: string) => {

@@ -3,8 +3,8 @@ import { type Database, insertUser, listBalances, postLedgerEntry, sumLedger } f
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { sessionCookie, testApp } from "./helpers/app.ts";
-import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { sessionCookie, startTestApp, testApp } from "./helpers/app.ts";
+import { testDrivers } from "./helpers/database.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD" || m.symbol === "ETH-USD");
 const rates = { FEE_RATE: "0.001", SLIPPAGE_RATE: "0.0005" };
@@ -14,15 +14,12 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
   let app: FastifyInstance;
   let feed: ManualFeed;
 
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    database = await openTestDatabase(driver);
-    ({ app, feed } = await testApp(database, rates, { specs }));
-    await app.markets.init();
-    app.markets.start();
+    ({ database, app, feed, stop } = await startTestApp({ driver: driver, overrides: rates, specs }));
   });
   afterAll(async () => {
-    await app?.close();
-    await database?.close();
+    await stop?.();
   });
 
   /** A new user with the 100,000 USD paper balance, and their session cookie. */

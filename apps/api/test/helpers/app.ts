@@ -1,9 +1,11 @@
+import type { AddressInfo } from "node:net";
 import { encode } from "@auth/core/jwt";
 import type { MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { ManualFeed } from "../../src/market/feed.ts";
 import { buildServer, type ServerConfig } from "../../src/server.ts";
+import { openTestDatabase, type TestDriver } from "./database.ts";
 
 export const TEST_SECRET = "api-test-secret-0123456789-abcdefghijklmnop";
 export const WEB_ORIGIN = "http://localhost:3000";
@@ -52,4 +54,40 @@ export async function sessionCookie(
     maxAge: options.maxAge,
   });
   return `${name}=${token}`;
+}
+
+/**
+ * A fresh database and the api on it, with history prepared, the indexes
+ * rebuilt and the manual feed running; `listen` also opens a real port (for
+ * WebSocket tests).
+ */
+export async function startTestApp(
+  options: {
+    driver?: TestDriver;
+    overrides?: Partial<ServerConfig>;
+    specs?: readonly MarketSpec[];
+    listen?: boolean;
+  } = {},
+) {
+  const database = await openTestDatabase(options.driver ?? "pglite");
+  const { app, feed } = await testApp(database, options.overrides, { specs: options.specs });
+  await app.markets.init();
+  await app.trading.rebuild();
+  await app.alerts.rebuild();
+  app.markets.start();
+  let wsUrl = "";
+  if (options.listen) {
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  }
+  return {
+    database,
+    app,
+    feed,
+    wsUrl,
+    async stop() {
+      await app.close();
+      await database.close();
+    },
+  };
 }

@@ -11,17 +11,20 @@ export interface ChannelListener {
   onResync(): void;
 }
 
-const PING_EVERY_MS = 15_000;
-const SILENCE_LIMIT_MS = 35_000;
+/** Until the server's welcome says otherwise. */
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const CHECK_EVERY_MS = 5_000;
 const MAX_BACKOFF_MS = 15_000;
 /** Failed attempts after which the indicator says "offline" rather than "reconnecting". */
 const OFFLINE_AFTER = 6;
+/** How long an unused socket stays open, so a page change does not reconnect. */
+const IDLE_CLOSE_MS = 10_000;
 
 /**
  * The tab's one WebSocket to the api: opened with the first subscription,
  * shared by every hook, reconnected with back-off and jitter, resubscribed
- * after a reconnect. Checks every message against the contracts and the
- * per-channel sequence numbers.
+ * after a reconnect, closed a while after the last subscription goes. Checks
+ * every message against the contracts and the per-channel sequence numbers.
  */
 class RealtimeClient {
   private socket: WebSocket | null = null;
@@ -30,9 +33,12 @@ class RealtimeClient {
   private readonly statusListeners = new Set<() => void>();
   private status: ConnectionStatus = "idle";
   private failures = 0;
+  private heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private lastMessageAt = 0;
+  private lastPingAt = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private idle: ReturnType<typeof setTimeout> | undefined;
   private everConnected = false;
 
   getStatus = (): ConnectionStatus => this.status;
@@ -43,6 +49,7 @@ class RealtimeClient {
   };
 
   subscribe(channel: string, listener: ChannelListener): () => void {
+    clearTimeout(this.idle);
     let listeners = this.channels.get(channel);
     const isNew = !listeners;
     if (!listeners) {
@@ -54,45 +61,12 @@ class RealtimeClient {
     this.ensureConnected();
     return () => {
       listeners.delete(listener);
-      if (listeners.size > 0) return;
+      if (listeners.size > 0 || this.channels.get(channel) !== listeners) return;
       this.channels.delete(channel);
       this.lastSeq.delete(channel);
-      if (this.socket?.readyState === WebSocket.OPEN) this.send({ type: "unsubscribe", channels: [channel] });
+      this.send({ type: "unsubscribe", channels: [channel] });
+      if (this.channels.size === 0) this.idle = setTimeout(this.closeIdle, IDLE_CLOSE_MS);
     };
-  }
-
-  private ensureConnected(): void {
-    if (typeof window === "undefined" || this.socket || this.retry) return;
-    this.connect();
-  }
-
-  private connect(): void {
-    this.retry = undefined;
-    this.setStatus(this.everConnected ? "reconnecting" : "connecting");
-    const socket = new WebSocket(WS_URL);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.lastMessageAt = Date.now();
-      clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => this.checkHeartbeat(), PING_EVERY_MS);
-    };
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      clearInterval(this.heartbeat);
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    this.failures += 1;
-    const browserOffline = typeof navigator !== "undefined" && navigator.onLine === false;
-    this.setStatus(browserOffline || this.failures >= OFFLINE_AFTER ? "offline" : "reconnecting");
-    if (this.channels.size === 0) return;
-    const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 10));
-    const delay = base / 2 + Math.random() * (base / 2);
-    this.retry = setTimeout(() => this.connect(), delay);
   }
 
   /** Reconnect at once, e.g. when the browser comes back online. */
@@ -102,13 +76,84 @@ class RealtimeClient {
     this.connect();
   };
 
-  private checkHeartbeat(): void {
-    if (Date.now() - this.lastMessageAt > SILENCE_LIMIT_MS) {
-      // The server went silent: treat the connection as dead.
-      this.socket?.close();
+  /** The browser lost its network: the socket is as good as gone, and retries wait for "online". */
+  goOffline = (): void => {
+    if (this.channels.size === 0) return;
+    if (this.socket) this.drop(this.socket);
+    this.setStatus("offline");
+  };
+
+  private closeIdle = (): void => {
+    if (this.channels.size > 0) return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    const socket = this.socket;
+    this.socket = null;
+    clearInterval(this.heartbeat);
+    socket?.close();
+    this.failures = 0;
+    this.everConnected = false;
+    this.setStatus("idle");
+  };
+
+  private ensureConnected(): void {
+    if (typeof window === "undefined" || this.socket || this.retry) return;
+    this.connect();
+  }
+
+  private isOffline(): boolean {
+    return (typeof navigator !== "undefined" && navigator.onLine === false) || this.failures >= OFFLINE_AFTER;
+  }
+
+  private connect(): void {
+    this.retry = undefined;
+    if (!this.isOffline()) this.setStatus(this.everConnected ? "reconnecting" : "connecting");
+    const socket = new WebSocket(WS_URL);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.lastMessageAt = Date.now();
+      this.lastPingAt = Date.now();
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => this.checkHeartbeat(socket), CHECK_EVERY_MS);
+    };
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.receive(event.data);
+    };
+    socket.onclose = () => {
+      if (this.socket === socket) this.drop(socket);
+    };
+  }
+
+  /** Gives up on a socket (closed, silent or offline) and schedules the next attempt. */
+  private drop(socket: WebSocket): void {
+    socket.close();
+    this.socket = null;
+    clearInterval(this.heartbeat);
+    this.failures += 1;
+    if (this.channels.size === 0) {
+      this.setStatus("idle");
       return;
     }
-    this.send({ type: "ping" });
+    this.setStatus(this.isOffline() ? "offline" : "reconnecting");
+    const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 10));
+    const delay = base / 2 + Math.random() * (base / 2);
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.connect(), delay);
+  }
+
+  private checkHeartbeat(socket: WebSocket): void {
+    if (this.socket !== socket) return;
+    const now = Date.now();
+    if (now - this.lastMessageAt > 2 * this.heartbeatMs) {
+      // Nothing at all, not even a pong: a half-open connection can take minutes to report
+      // its close, so give it up now rather than wait for the browser.
+      this.drop(socket);
+      return;
+    }
+    if (now - this.lastPingAt >= this.heartbeatMs) {
+      this.lastPingAt = now;
+      this.send({ type: "ping" });
+    }
   }
 
   private receive(raw: unknown): void {
@@ -128,6 +173,7 @@ class RealtimeClient {
     switch (message.type) {
       case "welcome": {
         const reconnected = this.everConnected;
+        this.heartbeatMs = Math.min(60_000, Math.max(5_000, message.heartbeatMs));
         this.everConnected = true;
         this.failures = 0;
         this.setStatus("live");
@@ -194,4 +240,5 @@ export const realtime = new RealtimeClient();
 
 if (typeof window !== "undefined") {
   window.addEventListener("online", realtime.reconnectNow);
+  window.addEventListener("offline", realtime.goOffline);
 }
