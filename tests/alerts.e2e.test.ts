@@ -60,4 +60,14 @@ describe("price alerts in the browser", () => {
     await setPrice("BTC-USD", "62500.00");
     await page.getByTestId("toast").filter({ hasText: "BTC-USD rises to 62,000: now 62,500" }).waitFor();
   });
+
+  it("shows the webhook signing secret once, in settings", async () => {
+    await page.goto(url("/settings"));
+    await page.getByText("No secret yet.").waitFor();
+    await page.getByRole("button", { name: "Generate secret" }).click();
+    await expect(page.getByTestId("webhook-secret").textContent()).resolves.toMatch(/^whsec_[\w-]{40,}/);
+    await page.reload();
+    await page.getByText("A secret is set.").waitFor();
+    expect(await page.getByTestId("webhook-secret").count()).toBe(0);
+  });
 });

@@ -41,9 +41,14 @@ export function Header({ session }: { session: Session | null }) {
           <ThemeSwitch />
           {user ? (
             <>
-              <span className="hidden text-sm text-zinc-600 sm:inline dark:text-zinc-400" data-testid="header-user">
+              <Link
+                href="/settings"
+                className="hidden text-sm text-zinc-600 hover:text-zinc-900 sm:inline dark:text-zinc-400 dark:hover:text-white"
+                data-testid="header-user"
+                title="Settings"
+              >
                 {user.name}
-              </span>
+              </Link>
               <SignOutButton />
             </>
           ) : (

@@ -5,6 +5,7 @@ import {
   type CandleInterval,
   candlesChannel,
   candlesResponse,
+  type MarketSummary,
   type MarketsResponse,
   marketsResponse,
   tickerChannel,
@@ -53,10 +54,17 @@ export function useMarkets() {
     );
     return () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
+      // Not kept live any more: whoever shows it next fetches it again.
+      void queryClient.invalidateQueries({ queryKey: MARKETS_KEY, refetchType: "none" });
     };
   }, [symbols, queryClient]);
 
   return query;
+}
+
+/** One market with its live 24 h ticker (undefined while loading or for an unknown symbol). */
+export function useTicker(symbol: string): MarketSummary | undefined {
+  return useMarkets().data?.markets.find((m) => m.symbol === symbol);
 }
 
 /** Replaces the forming candle or appends a newer one; older updates are ignored. */
@@ -80,7 +88,7 @@ export function useLiveCandles(symbol: string, interval: CandleInterval) {
 
   useEffect(() => {
     const queryKey = ["candles", symbol, interval];
-    return realtime.subscribe(candlesChannel(symbol, interval), {
+    const unsubscribe = realtime.subscribe(candlesChannel(symbol, interval), {
       onMessage(message) {
         if (message.type !== "candle") return;
         const { closed: _closed, ...candle } = message.data;
@@ -93,6 +101,11 @@ export function useLiveCandles(symbol: string, interval: CandleInterval) {
         void queryClient.invalidateQueries({ queryKey });
       },
     });
+    return () => {
+      unsubscribe();
+      // Candles formed while nobody listened would be missing: refetch when shown again.
+      void queryClient.invalidateQueries({ queryKey, refetchType: "none" });
+    };
   }, [symbol, interval, queryClient]);
 
   return { ...query, queryKey: key };

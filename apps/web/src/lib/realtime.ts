@@ -1,4 +1,10 @@
-import { realtimeTokenResponse, type ServerMessage, serverMessage, USER_CHANNEL } from "@tradeboard/contracts";
+import {
+  type ClientMessage,
+  realtimeTokenResponse,
+  type ServerMessage,
+  serverMessage,
+  USER_CHANNEL,
+} from "@tradeboard/contracts";
 import { apiRequest } from "./api";
 import { WS_URL } from "./ws-url";
 
@@ -225,7 +231,7 @@ class RealtimeClient {
     }
   }
 
-  private send(message: object): void {
+  private send(message: ClientMessage): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 

@@ -2,6 +2,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { AlertResponse } from "@tradeboard/contracts";
 import { isDecimalString } from "@tradeboard/core";
+import Link from "next/link";
 import { type FormEvent, useEffect, useState } from "react";
 import { z } from "zod";
 import {
@@ -297,7 +298,7 @@ function AlertRow({ alert }: { alert: AlertResponse }) {
 }
 
 /** The webhook signing secret: generated here and shown exactly once. */
-function WebhookSecret() {
+export function WebhookSecret() {
   const [secret, setSecret] = useState<string | null>(null);
   const status = useQuery({
     queryKey: [...ALERTS_KEY, "webhook-secret"],
@@ -312,8 +313,8 @@ function WebhookSecret() {
     },
   });
   return (
-    <div className="mt-4 border-t border-zinc-200 pt-4 text-sm dark:border-zinc-800">
-      <h3 className="font-medium">Webhook signing secret</h3>
+    <div className="text-sm">
+      <h2 className="font-medium">Alert webhook signing secret</h2>
       <p className="mt-1 text-xs text-zinc-500">
         Each webhook carries <code>X-Tradeboard-Signature: sha256=…</code>, an HMAC-SHA256 of the body with this secret.
       </p>
@@ -368,7 +369,13 @@ export function AlertsView({ symbols }: { symbols: string[] }) {
           />
           Play a sound when an alert fires
         </label>
-        <WebhookSecret />
+        <p className="mt-4 border-t border-zinc-200 pt-4 text-xs text-zinc-500 dark:border-zinc-800">
+          Webhooks are signed with the secret you generate in{" "}
+          <Link href="/settings" className="text-emerald-600 hover:underline">
+            Settings
+          </Link>
+          .
+        </p>
       </section>
       <div className="space-y-6">
         <section className={card}>

@@ -7,6 +7,8 @@ import {
   HistogramSeries,
   type IChartApi,
   type ISeriesApi,
+  TickMarkType,
+  type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
 import { useTheme } from "next-themes";
@@ -19,6 +21,30 @@ const THEMES = {
   light: { background: "#ffffff", text: "#3f3f46", grid: "#f4f4f5", border: "#e4e4e7" },
   dark: { background: "#18181b", text: "#a1a1aa", grid: "#27272a", border: "#3f3f46" },
 } as const;
+
+function themeOptions(theme: string | undefined) {
+  const colors = THEMES[theme === "dark" ? "dark" : "light"];
+  return {
+    layout: { background: { type: ColorType.Solid, color: colors.background }, textColor: colors.text },
+    grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
+    rightPriceScale: { borderColor: colors.border },
+    timeScale: { borderColor: colors.border },
+  } as const;
+}
+
+// The library labels times in UTC; people read their own clock.
+const TICK_FORMATS: Record<TickMarkType, Intl.DateTimeFormatOptions> = {
+  [TickMarkType.Year]: { year: "numeric" },
+  [TickMarkType.Month]: { month: "short" },
+  [TickMarkType.DayOfMonth]: { day: "numeric", month: "short" },
+  [TickMarkType.Time]: { hour: "2-digit", minute: "2-digit" },
+  [TickMarkType.TimeWithSeconds]: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
+};
+const toDate = (time: Time) => new Date((time as UTCTimestamp) * 1000);
+const localTime = {
+  tick: (time: Time, type: TickMarkType, locale: string) => toDate(time).toLocaleString(locale, TICK_FORMATS[type]),
+  crosshair: (time: Time) => toDate(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }),
+};
 
 // The chart library draws with numbers; amounts stay decimal strings everywhere else.
 const toBar = (c: Candle) => ({
@@ -53,6 +79,7 @@ export function CandleChart({
   const series = useRef<{ price: ISeriesApi<"Candlestick">; volume: ISeriesApi<"Histogram"> } | null>(null);
   const shown = useRef<{ first: number; count: number } | null>(null);
   const { resolvedTheme } = useTheme();
+  const theme = useRef(resolvedTheme);
   const pick = useRef(onPickPrice);
   pick.current = onPickPrice;
 
@@ -61,9 +88,11 @@ export function CandleChart({
     const places = tickSize.includes(".") ? (tickSize.split(".")[1]?.length ?? 0) : 0;
     const instance = createChart(container.current, {
       autoSize: true,
-      timeScale: { timeVisible: true, secondsVisible: false },
+      timeScale: { timeVisible: true, secondsVisible: false, tickMarkFormatter: localTime.tick },
+      localization: { timeFormatter: localTime.crosshair },
       crosshair: { mode: 1 },
     });
+    instance.applyOptions(themeOptions(theme.current));
     const price = instance.addSeries(CandlestickSeries, {
       upColor: UP,
       downColor: DOWN,
@@ -73,7 +102,13 @@ export function CandleChart({
       priceFormat: { type: "price", precision: places, minMove: Number(tickSize) },
     });
     price.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.28 } });
-    const volume = instance.addSeries(HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "" });
+    // An overlay under the candles: its values must not label the price axis.
+    const volume = instance.addSeries(HistogramSeries, {
+      priceFormat: { type: "volume" },
+      priceScaleId: "",
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     instance.subscribeClick((param) => {
       if (!param.point || !pick.current) return;
@@ -91,13 +126,8 @@ export function CandleChart({
   }, [tickSize]);
 
   useEffect(() => {
-    const colors = THEMES[resolvedTheme === "dark" ? "dark" : "light"];
-    chart.current?.applyOptions({
-      layout: { background: { type: ColorType.Solid, color: colors.background }, textColor: colors.text },
-      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
-      rightPriceScale: { borderColor: colors.border },
-      timeScale: { borderColor: colors.border },
-    });
+    theme.current = resolvedTheme;
+    chart.current?.applyOptions(themeOptions(resolvedTheme));
   }, [resolvedTheme]);
 
   useEffect(() => {

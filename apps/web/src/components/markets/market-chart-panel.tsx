@@ -6,7 +6,7 @@ import { useMemo, useState } from "react";
 import { AlertForm } from "@/components/alerts/alerts-view";
 import { useAlerts } from "@/lib/alert-hooks";
 import { groupDigits } from "@/lib/format";
-import { useLiveCandles, useMarkets } from "@/lib/realtime-hooks";
+import { useLiveCandles, useTicker } from "@/lib/realtime-hooks";
 import { IntervalSwitch } from "./interval-switch";
 import { PriceChange } from "./price-change";
 
@@ -29,8 +29,7 @@ export function MarketChartPanel({
   interval: CandleInterval;
   onIntervalChange: (interval: CandleInterval) => void;
 }) {
-  const markets = useMarkets();
-  const market = markets.data?.markets.find((m) => m.symbol === symbol);
+  const market = useTicker(symbol);
   const candles = useLiveCandles(symbol, interval);
   const { status } = useSession();
   const signedIn = status === "authenticated";

@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { WebhookSecret } from "@/components/alerts/alerts-view";
+import { Card } from "@/components/ui/card";
+import { requireSession } from "@/lib/session";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const session = await requireSession("/settings");
+  return (
+    <div className="max-w-2xl space-y-6">
+      <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
+      <Card title="Account">
+        <p className="text-sm">
+          {session.user.name} · {session.user.email}
+        </p>
+      </Card>
+      <Card>
+        <WebhookSecret />
+      </Card>
+      {/* Wallet linking (Sign-In with Ethereum) lands here. */}
+    </div>
+  );
+}
