@@ -79,7 +79,7 @@ describe("live markets in the browser", () => {
     await page.getByTestId("chart-symbol").filter({ hasText: "SOL/USD" }).waitFor();
   });
 
-  it("says it is reconnecting when the api goes away, and goes live again without a reload", async () => {
+  it("says it is reconnecting when the api goes away, then goes live and refetches without a reload", async () => {
     await system.stopApi();
     await page.getByTestId("connection-status").and(page.locator("[data-status=reconnecting]")).waitFor();
     expect(await text("connection-status")).toBe("Reconnecting…");
@@ -87,8 +87,14 @@ describe("live markets in the browser", () => {
     await page.waitForTimeout(1_000);
     expect(await text("chart-price")).toBe(frozen);
 
+    // Back online, whatever was missed is fetched again: the markets and the chart's candles.
+    const refetched = Promise.all([
+      page.waitForRequest((r) => new URL(r.url()).pathname === "/api/markets", { timeout: 60_000 }),
+      page.waitForRequest((r) => r.url().includes("/api/markets/SOL-USD/candles?interval=1h"), { timeout: 60_000 }),
+    ]);
     await system.startApi();
     await page.getByTestId("connection-status").and(page.locator("[data-status=live]")).waitFor({ timeout: 30_000 });
+    await refetched;
     await waitForChange("chart-price");
   });
 });

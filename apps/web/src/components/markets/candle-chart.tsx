@@ -42,7 +42,13 @@ const TICK_FORMATS: Record<TickMarkType, Intl.DateTimeFormatOptions> = {
 };
 const toDate = (time: Time) => new Date((time as UTCTimestamp) * 1000);
 const localTime = {
-  tick: (time: Time, type: TickMarkType, locale: string) => toDate(time).toLocaleString(locale, TICK_FORMATS[type]),
+  tick: (time: Time, type: TickMarkType, locale: string) => {
+    const date = toDate(time);
+    // Day marks sit on UTC midnights: away from UTC they are an ordinary hour.
+    const midnight = date.getHours() === 0 && date.getMinutes() === 0;
+    const format = type === TickMarkType.DayOfMonth && !midnight ? TickMarkType.Time : type;
+    return date.toLocaleString(locale, TICK_FORMATS[format]);
+  },
   crosshair: (time: Time) => toDate(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }),
 };
 
