@@ -28,7 +28,7 @@ describe("alert firing rules", () => {
     await database?.close();
   });
 
-  it("once fires at the first price at or past the level; every time fires again only after going back", async () => {
+  it("once fires at the first price at or past the level; every time fires again only after going back, and never within its cooldown", async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
