@@ -93,10 +93,10 @@ export function AlertForm({
       <label className={label}>
         When the price
         <select value={condition} onChange={(e) => setCondition(e.target.value as typeof condition)} className={field}>
-          <option value="above">rises to or above</option>
-          <option value="below">falls to or below</option>
-          <option value="crosses">crosses (either way)</option>
-          <option value="move">moves by a percentage</option>
+          <option value="above">rises to</option>
+          <option value="below">falls to</option>
+          <option value="crosses">crosses</option>
+          <option value="move">moves by %</option>
         </select>
       </label>
       {condition === "move" ? (
