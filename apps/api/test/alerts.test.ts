@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { sessionCookie, startTestApp, TEST_SECRET, testApp } from "./helpers/app.ts";
+import { sessionCookie, signedInUser, startTestApp, TEST_SECRET, testApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
 import { TestSocket } from "./helpers/ws-client.ts";
 
@@ -29,14 +29,7 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     await stop?.();
   });
 
-  async function person(name: string) {
-    const user = await insertUser(database.db, {
-      email: `${name}-${driver}-${Math.random()}@example.com`,
-      name,
-      passwordHash: null,
-    });
-    return { id: user.id, cookie: await sessionCookie({ sub: user.id }) };
-  }
+  const person = (name: string) => signedInUser(database, name);
   const call = (cookie: string, method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: object) =>
     app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
   async function price(value: string) {

@@ -1,9 +1,9 @@
 import { DEFAULT_MARKETS, Decimal } from "@tradeboard/core";
-import { type Database, insertUser, listBalances, postLedgerEntry, sumLedger } from "@tradeboard/db";
+import { type Database, listBalances, sumLedger } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { sessionCookie, startTestApp, testApp } from "./helpers/app.ts";
+import { signedInUser, startTestApp, testApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD" || m.symbol === "ETH-USD");
@@ -23,20 +23,7 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
   });
 
   /** A new user with the 100,000 USD paper balance, and their session cookie. */
-  async function trader(name: string) {
-    const user = await insertUser(database.db, {
-      email: `${name}-${driver}-${Math.random()}@example.com`,
-      name,
-      passwordHash: null,
-    });
-    await postLedgerEntry(database.db, {
-      userId: user.id,
-      asset: "USD",
-      kind: "initial_deposit",
-      availableDelta: "100000",
-    });
-    return { id: user.id, cookie: await sessionCookie({ sub: user.id }) };
-  }
+  const trader = (name: string) => signedInUser(database, name, { usd: "100000" });
 
   const call = (cookie: string, method: "GET" | "POST" | "DELETE", url: string, payload?: object) =>
     app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { encode } from "@auth/core/jwt";
 import type { MarketSpec } from "@tradeboard/core";
-import type { Database } from "@tradeboard/db";
+import { type Database, insertUser, postLedgerEntry } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { ManualFeed } from "../../src/market/feed.ts";
 import { buildServer, type ServerConfig } from "../../src/server.ts";
@@ -90,4 +91,22 @@ export async function startTestApp(
       await database.close();
     },
   };
+}
+
+/** A new user (unique email) with its session cookie, and optionally a starting USD balance as a ledger entry. */
+export async function signedInUser(database: Database, name: string, options: { usd?: string } = {}) {
+  const user = await insertUser(database.db, {
+    email: `${name}-${randomUUID()}@example.com`,
+    name,
+    passwordHash: null,
+  });
+  if (options.usd) {
+    await postLedgerEntry(database.db, {
+      userId: user.id,
+      asset: "USD",
+      kind: "initial_deposit",
+      availableDelta: options.usd,
+    });
+  }
+  return { id: user.id, user, cookie: await sessionCookie({ sub: user.id }) };
 }
