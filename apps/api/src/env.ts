@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { walletChainIds, walletRpcUrls } from "@tradeboard/contracts";
 import { isDecimalString } from "@tradeboard/core";
 import { z } from "zod";
 
@@ -6,67 +7,73 @@ const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    API_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-    API_HOST: z.string().min(1).default("127.0.0.1"),
-    AUTH_SECRET: z
-      .string({ error: "is required (npm run dev at the repository root creates one for development)" })
-      .min(32, "must be at least 32 characters"),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
-    DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
-    WEB_ORIGIN: z.url().default("http://localhost:3000"),
-    CORS_ORIGINS: z
-      .string()
-      .default("")
-      .transform((v) =>
-        v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.url())),
-    INITIAL_BALANCE: z
-      .string()
-      .default("100000")
-      .refine(isDecimalString, "must be a decimal string such as 100000 or 2500.50"),
-    SEED_DEMO: boolean.optional(),
-    LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
-    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
-    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
-    TRUST_PROXY: z.string().default("loopback"),
-    /** `manual` (prices set by tests) is refused unless NODE_ENV=test. */
-    MARKET_FEED: z.enum(["simulated", "replay", "manual"]).default("simulated"),
-    MARKET_SEED: z.string().min(1).default("tradeboard"),
-    MARKET_TICKS_PER_SECOND: z.coerce.number().min(0.1).max(100).default(4),
-    MARKET_BACKFILL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
-    REPLAY_FILE: z.string().min(1).default(`${repoRoot}apps/api/data/replay-sample.jsonl`),
-    FEE_RATE: z.string().default("0.001").refine(isDecimalString, "must be a decimal fraction such as 0.001 (0.1 %)"),
-    SLIPPAGE_RATE: z.string().default("0.0005").refine(isDecimalString, "must be a decimal fraction such as 0.0005"),
-    /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
-    ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
-    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
-    MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
-    REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    LOG_PRETTY: boolean.optional(),
-  })
-  .refine((env) => env.MARKET_FEED !== "manual" || env.NODE_ENV === "test", {
-    path: ["MARKET_FEED"],
-    message: "manual is only for test runs (NODE_ENV=test)",
-  })
-  .transform((env) => ({
-    ...env,
-    SEED_DEMO: env.SEED_DEMO ?? env.NODE_ENV !== "production",
-    LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === "development",
-  }));
+const schema = (nodeEnv: string | undefined) =>
+  z
+    .object({
+      NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+      API_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+      API_HOST: z.string().min(1).default("127.0.0.1"),
+      AUTH_SECRET: z
+        .string({ error: "is required (npm run dev at the repository root creates one for development)" })
+        .min(32, "must be at least 32 characters"),
+      DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
+      DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
+      WEB_ORIGIN: z.url().default("http://localhost:3000"),
+      CORS_ORIGINS: z
+        .string()
+        .default("")
+        .transform((v) =>
+          v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.url())),
+      INITIAL_BALANCE: z
+        .string()
+        .default("100000")
+        .refine(isDecimalString, "must be a decimal string such as 100000 or 2500.50"),
+      SEED_DEMO: boolean.optional(),
+      LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+      LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
+      LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+      TRUST_PROXY: z.string().default("loopback"),
+      /** `manual` (prices set by tests) is refused unless NODE_ENV=test. */
+      MARKET_FEED: z.enum(["simulated", "replay", "manual"]).default("simulated"),
+      MARKET_SEED: z.string().min(1).default("tradeboard"),
+      MARKET_TICKS_PER_SECOND: z.coerce.number().min(0.1).max(100).default(4),
+      MARKET_BACKFILL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+      REPLAY_FILE: z.string().min(1).default(`${repoRoot}apps/api/data/replay-sample.jsonl`),
+      FEE_RATE: z.string().default("0.001").refine(isDecimalString, "must be a decimal fraction such as 0.001 (0.1 %)"),
+      SLIPPAGE_RATE: z.string().default("0.0005").refine(isDecimalString, "must be a decimal fraction such as 0.0005"),
+      /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
+      ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
+      WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+      MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
+      REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+      /** Chains a wallet may sign in on; development and test add the local chain 31337. */
+      WALLET_CHAIN_IDS: walletChainIds(nodeEnv),
+      /** chainId=URL pairs: EIP-1271 contract-wallet signatures and native balances are read through them. */
+      WALLET_RPC_URLS: walletRpcUrls,
+      SIWE_NONCE_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+      LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      LOG_PRETTY: boolean.optional(),
+    })
+    .refine((env) => env.MARKET_FEED !== "manual" || env.NODE_ENV === "test", {
+      path: ["MARKET_FEED"],
+      message: "manual is only for test runs (NODE_ENV=test)",
+    })
+    .transform((env) => ({
+      ...env,
+      SEED_DEMO: env.SEED_DEMO ?? env.NODE_ENV !== "production",
+      LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === "development",
+    }));
 
-export type ApiConfig = z.infer<typeof schema>;
+export type ApiConfig = z.infer<ReturnType<typeof schema>>;
 
 /** Parses the environment once; a bad value stops the start with the variable's name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const result = schema.safeParse(source);
+  const result = schema(source.NODE_ENV).safeParse(source);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
   throw new Error(`Invalid api configuration:\n${lines.join("\n")}`);

@@ -1,4 +1,5 @@
 import cookie from "@fastify/cookie";
+import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
@@ -18,9 +19,11 @@ import { marketsRoutes } from "./routes/markets.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
+import { walletsRoutes } from "./routes/wallets.ts";
 import { AlertService } from "./services/alerts.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
+import { SiweService } from "./services/siwe.ts";
 import { TradingService } from "./services/trading.ts";
 import { WebhookSender } from "./services/webhooks.ts";
 
@@ -49,6 +52,9 @@ export type ServerConfig = Pick<
       | "MAX_ACTIVE_ALERTS"
       | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
       | "WEBHOOK_RETRY_BASE_MS"
+      | "WALLET_CHAIN_IDS"
+      | "WALLET_RPC_URLS"
+      | "SIWE_NONCE_TTL_SECONDS"
     >
   >;
 
@@ -182,6 +188,16 @@ export async function buildServer(
   realtimeRoutes(app, { tokens });
   tradesRoutes(app, { trading, startingBalance: config.INITIAL_BALANCE });
   alertsRoutes(app, { alerts });
+  const siwe = new SiweService({
+    db,
+    origins: allowedOrigins,
+    chainIds: config.WALLET_CHAIN_IDS ?? [1, LOCAL_CHAIN_ID],
+    rpcUrls: config.WALLET_RPC_URLS ?? {},
+    nonceTtlMs: (config.SIWE_NONCE_TTL_SECONDS ?? 300) * 1000,
+    now: deps.now,
+    log: (message) => app.log.warn(message),
+  });
+  walletsRoutes(app, { db, siwe, initialBalance: config.INITIAL_BALANCE });
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

@@ -7,3 +7,4 @@ export * from "./markets.ts";
 export * from "./realtime.ts";
 export * from "./trades.ts";
 export * from "./users.ts";
+export * from "./wallets.ts";

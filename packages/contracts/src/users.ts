@@ -32,7 +32,8 @@ export type RegisterBody = z.infer<typeof registerBody>;
 export const userResponse = z.object({
   id: z.uuid(),
   name: z.string(),
-  email: z.string(),
+  /** Null for an account opened by signing in with a wallet. */
+  email: z.string().nullable(),
   role: z.enum(roles),
   createdAt: z.iso.datetime(),
 });

@@ -5,4 +5,5 @@ export * from "./queries/balances.ts";
 export * from "./queries/candles.ts";
 export * from "./queries/orders.ts";
 export * from "./queries/users.ts";
+export * from "./queries/wallets.ts";
 export * from "./schema.ts";

@@ -20,8 +20,8 @@ export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    /** Stored trimmed and lower-cased; unique. */
-    email: text("email").notNull().unique(),
+    /** Stored trimmed and lower-cased; unique. Null for an account opened by signing in with a wallet. */
+    email: text("email").unique(),
     name: text("name").notNull(),
     /** argon2id PHC string; null for accounts that sign in another way (wallet, OAuth). */
     passwordHash: text("password_hash"),
@@ -36,6 +36,36 @@ export const users = pgTable(
     check("users_role_check", sql`${t.role} in ('user', 'admin')`),
     index("users_created_at_idx").on(t.createdAt),
   ],
+);
+
+/**
+ * Ethereum addresses that sign in to an account (Sign-In with Ethereum). An
+ * address belongs to one account; an account may link several.
+ */
+export const wallets = pgTable(
+  "wallets",
+  {
+    /** EIP-55 checksummed. */
+    address: text("address").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The chain the linking message was signed for (where its native balance is read). */
+    chainId: integer("chain_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("wallets_user_id_idx").on(t.userId, t.createdAt)],
+);
+
+/** Sign-In with Ethereum nonces: issued by the api, used once, short-lived. */
+export const siweNonces = pgTable(
+  "siwe_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("siwe_nonces_expires_at_idx").on(t.expiresAt)],
 );
 
 export const balances = pgTable(
@@ -82,6 +112,8 @@ export const ledgerEntries = pgTable(
 export type UserRow = typeof users.$inferSelect;
 export type BalanceRow = typeof balances.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
+export type WalletRow = typeof wallets.$inferSelect;
+export type SiweNonceRow = typeof siweNonces.$inferSelect;
 
 /** Closed candles of every interval, per market; the current candle lives in memory. */
 export const candles = pgTable(

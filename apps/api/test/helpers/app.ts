@@ -30,7 +30,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
 export async function testApp(
   database: Database,
   overrides: Partial<ServerConfig> = {},
-  options: { specs?: readonly MarketSpec[] } = {},
+  options: { specs?: readonly MarketSpec[]; now?: () => number } = {},
 ) {
   const feed = new ManualFeed();
   const app: FastifyInstance = await buildServer({
@@ -38,6 +38,7 @@ export async function testApp(
     config: testConfig(overrides),
     feed,
     specs: options.specs,
+    now: options.now,
   });
   return { app, feed };
 }

@@ -4,7 +4,7 @@ import { type UserRow, users } from "../schema.ts";
 
 export async function insertUser(
   db: Db,
-  params: { email: string; name: string; passwordHash: string | null; role?: UserRow["role"] },
+  params: { email: string | null; name: string; passwordHash: string | null; role?: UserRow["role"] },
 ): Promise<UserRow> {
   const [row] = await db.insert(users).values(params).returning();
   if (!row) throw new Error("insert into users returned no row");
