@@ -10,7 +10,7 @@ const web = fileURLToPath(new URL("../apps/web/", import.meta.url));
 const distDir = process.argv[2] ?? ".next";
 const stats = JSON.parse(readFileSync(join(web, distDir, "diagnostics/route-bundle-stats.json"), "utf8"));
 // Strings that survive minification in wagmi / viem / WalletConnect code.
-const WALLET_MARKERS = ["eip6963:requestProvider", "WagmiProviderNotFoundError", "@walletconnect/"];
+const WALLET_MARKERS = ["eip6963:requestProvider", "WagmiProviderNotFoundError", "relay.walletconnect"];
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
 const rows = stats

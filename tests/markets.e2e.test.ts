@@ -47,7 +47,7 @@ describe("live markets in the browser", () => {
     await page.goto(url("/login?callbackUrl=/dashboard%3Fsymbol%3DETH-USD"));
     await page.getByLabel("Email").fill("demo@tradeboard.dev");
     await page.getByLabel("Password").fill("tradeboard-demo");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL(/\/dashboard/);
     await page.getByTestId("chart-symbol").filter({ hasText: "ETH/USD" }).waitFor();
     const chart = page.getByTestId("candle-chart");

@@ -92,13 +92,13 @@ describe("signing up and in, in Chromium", () => {
     await page.goto(url("/login"));
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("not the password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.locator("form [role=alert]").waitFor();
     await expect(alertText()).resolves.toBe("Wrong email or password.");
     expect(new URL(page.url()).pathname).toBe("/login");
 
     await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL(url("/dashboard"));
     await expect(page.getByTestId("greeting").textContent()).resolves.toContain("Ada Lovelace");
     await expect(page.getByTestId("balance-usd").textContent()).resolves.toBe("$100,000.00");
@@ -117,8 +117,8 @@ describe("signing up and in, in Chromium", () => {
     for (let attempt = 1; attempt <= 4; attempt++) {
       await page.getByLabel("Email").fill(victim);
       await page.getByLabel("Password").fill(`wrong guess ${attempt}`);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("button", { name: "Sign in" }).and(page.locator(":enabled")).waitFor();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).and(page.locator(":enabled")).waitFor();
     }
     await expect(alertText()).resolves.toContain("Too many failed sign-ins");
   });
@@ -127,7 +127,7 @@ describe("signing up and in, in Chromium", () => {
     await page.goto(url("/login?callbackUrl=/admin/users"));
     await page.getByLabel("Email").fill("demo@tradeboard.dev");
     await page.getByLabel("Password").fill("tradeboard-demo");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForURL(url("/admin/users"));
     await page.getByRole("cell", { name: email }).waitFor();
     await page.getByRole("cell", { name: "demo@tradeboard.dev" }).waitFor();

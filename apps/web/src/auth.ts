@@ -1,4 +1,10 @@
-import { type Role, type UserResponse, verifyPasswordBody } from "@tradeboard/contracts";
+import {
+  type Role,
+  type SiweSignInResponse,
+  siweMessageBody,
+  type UserResponse,
+  verifyPasswordBody,
+} from "@tradeboard/contracts";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { serverEnv } from "@/env";
@@ -10,7 +16,7 @@ declare module "next-auth" {
     role?: Role;
   }
   interface Session {
-    user: { id: string; name: string; email: string; role: Role };
+    user: { id: string; name: string; email: string | null; role: Role };
   }
 }
 
@@ -23,6 +29,13 @@ class TooManyAttempts extends CredentialsSignin {
 }
 class BackendUnavailable extends CredentialsSignin {
   override code = "backend_unavailable";
+}
+/** A refused Sign-In with Ethereum message; `code` is the api's reason (siwe_expired, siwe_wrong_domain, …). */
+class SiweRefused extends CredentialsSignin {
+  constructor(reason: string) {
+    super(reason);
+    this.code = reason;
+  }
 }
 
 const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
@@ -60,6 +73,23 @@ export const {
           if (result.code === "rate_limited") throw new TooManyAttempts();
           if (result.code === "backend_unavailable" || result.status >= 500) throw new BackendUnavailable();
           throw new InvalidCredentials();
+        },
+      }),
+      Credentials({
+        id: "siwe",
+        name: "Ethereum",
+        credentials: { message: { label: "Message", type: "text" }, signature: { label: "Signature", type: "text" } },
+        // The api checks the nonce, domain, chain, times and signature (viem/siwe) and finds or opens the account.
+        async authorize(credentials) {
+          const parsed = siweMessageBody.safeParse({ message: credentials.message, signature: credentials.signature });
+          if (!parsed.success) throw new SiweRefused("siwe_invalid_message");
+          const result = await callInternal<SiweSignInResponse>("/api/internal/auth/siwe", parsed.data);
+          if (result.ok) {
+            const { id, name, email, role } = result.data.user;
+            return { id, name, email, role };
+          }
+          if (result.code === "backend_unavailable" || result.status >= 500) throw new BackendUnavailable();
+          throw new SiweRefused(result.code.startsWith("siwe_") ? result.code : "siwe_invalid_message");
         },
       }),
     ],

@@ -1,4 +1,5 @@
 import "server-only";
+import { walletChainIds } from "@tradeboard/contracts";
 import { z } from "zod";
 
 const schema = z
@@ -14,6 +15,10 @@ const schema = z
     /** The public URL of the web app; Auth.js reads it too. Required in production. */
     AUTH_URL: z.url().optional(),
     AUTH_TRUST_HOST: z.enum(["true", "false", "1", "0"]).optional(),
+    /** Chains a wallet may sign in on (the api reads the same variable); development adds 31337. */
+    WALLET_CHAIN_IDS: walletChainIds(process.env.NODE_ENV),
+    /** Turns on WalletConnect in the wallet dialog (a project id from WalletConnect Cloud). */
+    WALLETCONNECT_PROJECT_ID: z.string().trim().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.AUTH_URL && !env.AUTH_TRUST_HOST) {

@@ -3,6 +3,7 @@ import type { Session } from "next-auth";
 import { SignOutButton } from "./auth/sign-out-button";
 import { ConnectionIndicator } from "./markets/connection-indicator";
 import { ThemeSwitch } from "./theme-switch";
+import { HeaderWallet } from "./wallet/header-wallet";
 
 export function Header({ session }: { session: Session | null }) {
   const user = session?.user;
@@ -41,6 +42,7 @@ export function Header({ session }: { session: Session | null }) {
           <ThemeSwitch />
           {user ? (
             <>
+              <HeaderWallet />
               <Link
                 href="/settings"
                 className="hidden text-sm text-zinc-600 hover:text-zinc-900 sm:inline dark:text-zinc-400 dark:hover:text-white"

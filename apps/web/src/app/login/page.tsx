@@ -3,7 +3,9 @@ import { redirect } from "next/navigation";
 import { auth } from "@/auth";
 import { LoginForm } from "@/components/auth/login-form";
 import { Card } from "@/components/ui/card";
+import { SiweSignIn } from "@/components/wallet/lazy";
 import { safeCallbackUrl } from "@/lib/safe-redirect";
+import { walletSettings } from "@/lib/wallet/settings";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -15,6 +17,12 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in to Tradeboard</h1>
       <Card>
         <LoginForm callbackUrl={callbackUrl} />
+        <div className="my-5 flex items-center gap-3 text-xs text-zinc-500" aria-hidden="true">
+          <span className="h-px flex-1 bg-zinc-200 dark:bg-zinc-800" />
+          or
+          <span className="h-px flex-1 bg-zinc-200 dark:bg-zinc-800" />
+        </div>
+        <SiweSignIn settings={walletSettings()} callbackUrl={callbackUrl} />
       </Card>
     </div>
   );

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { WebhookSecret } from "@/components/alerts/alerts-view";
 import { Card } from "@/components/ui/card";
+import { LinkedWallets } from "@/components/wallet/linked-wallets";
 import { requireSession } from "@/lib/session";
+import { walletSettings } from "@/lib/wallet/settings";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -12,13 +14,16 @@ export default async function SettingsPage() {
       <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
       <Card title="Account">
         <p className="text-sm">
-          {session.user.name} · {session.user.email}
+          {session.user.name}
+          {session.user.email && ` · ${session.user.email}`}
         </p>
+      </Card>
+      <Card>
+        <LinkedWallets settings={walletSettings()} />
       </Card>
       <Card>
         <WebhookSecret />
       </Card>
-      {/* Wallet linking (Sign-In with Ethereum) lands here. */}
     </div>
   );
 }

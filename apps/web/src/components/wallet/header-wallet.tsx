@@ -1,0 +1,33 @@
+"use client";
+import Link from "next/link";
+import { shortAddress, useLinkedWallets } from "@/lib/wallet/hooks";
+
+/** The header's wallet: the first linked address, shortened, and its native balance when the api can read it. */
+export function HeaderWallet() {
+  const wallets = useLinkedWallets();
+  const wallet = wallets.data?.wallets[0];
+  if (!wallet) return null;
+  return (
+    <Link
+      href="/settings"
+      title={wallet.address}
+      data-testid="header-wallet"
+      className="hidden items-center gap-1.5 rounded-full border border-zinc-200 px-2.5 py-1 font-mono text-xs text-zinc-700 hover:border-emerald-500 md:flex dark:border-zinc-700 dark:text-zinc-300"
+    >
+      <span aria-hidden="true" className="size-1.5 rounded-full bg-emerald-500" />
+      {shortAddress(wallet.address)}
+      {wallet.nativeBalance && (
+        <span className="text-zinc-500">
+          · {trimDecimals(wallet.nativeBalance.amount)} {wallet.nativeBalance.symbol}
+        </span>
+      )}
+    </Link>
+  );
+}
+
+/** "1.234567891234" → "1.2346": the header has no room for 18 places (exact, by string). */
+function trimDecimals(amount: string, places = 4): string {
+  const [whole, fraction = ""] = amount.split(".");
+  const cut = fraction.slice(0, places).replace(/0+$/, "");
+  return cut ? `${whole}.${cut}` : (whole ?? amount);
+}
