@@ -2,7 +2,7 @@ import type { UserResponse } from "@tradeboard/contracts";
 import { type Db, findUserById, type UserRow } from "@tradeboard/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { deriveServiceKey, isServiceKey, SERVICE_KEY_HEADER } from "../auth/service-key.ts";
-import { readSession } from "../auth/session.ts";
+import { SessionReader } from "../auth/session.ts";
 import { AppError } from "../errors.ts";
 
 declare module "fastify" {
@@ -24,10 +24,11 @@ declare module "fastify" {
  */
 export function useAuth(app: FastifyInstance, deps: { db: Db; authSecret: string }): void {
   const serviceKey = deriveServiceKey(deps.authSecret);
+  const sessions = new SessionReader(deps.authSecret);
   app.decorateRequest("user", null as unknown as UserRow);
 
   async function authenticate(request: FastifyRequest): Promise<UserRow> {
-    const session = await readSession(request.cookies, deps.authSecret);
+    const session = await sessions.read(request.cookies);
     const user = session ? await findUserById(deps.db, session.userId) : null;
     if (!user) throw new AppError("unauthorized", "Sign in to continue.");
     return user;
