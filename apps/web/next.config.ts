@@ -3,20 +3,36 @@ import { WS_URL } from "./src/lib/ws-url";
 
 const isProduction = process.env.NODE_ENV === "production";
 
+/** WalletConnect's relay, its wallet list and QR modal (used only when WALLETCONNECT_PROJECT_ID is set). */
+const WALLETCONNECT = {
+  connect: [
+    "https://*.walletconnect.com",
+    "https://*.walletconnect.org",
+    "wss://*.walletconnect.com",
+    "wss://*.walletconnect.org",
+    "https://*.reown.com",
+    "https://*.web3modal.org",
+  ],
+  img: ["https://*.walletconnect.com", "https://*.reown.com", "https://*.web3modal.org"],
+  font: ["https://fonts.reown.com"],
+  frame: ["https://verify.walletconnect.com", "https://verify.walletconnect.org", "https://secure.walletconnect.org"],
+};
+
 /**
  * Inline scripts stay allowed: next-themes sets the theme before first paint
  * (no flash) and Next inlines its bootstrap. Framing, plugins and foreign
- * origins are shut out.
+ * origins are shut out, but for WalletConnect's own.
  */
 function contentSecurityPolicy(): string {
   const ws = new URL(WS_URL);
-  const connect = ["'self'", `${ws.protocol}//${ws.host}`];
+  const connect = ["'self'", `${ws.protocol}//${ws.host}`, ...WALLETCONNECT.connect];
   return [
     "default-src 'self'",
     `script-src 'self' 'unsafe-inline'${isProduction ? "" : " 'unsafe-eval'"}`,
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
+    `img-src 'self' data: blob: ${WALLETCONNECT.img.join(" ")}`,
+    `font-src 'self' data: ${WALLETCONNECT.font.join(" ")}`,
+    `frame-src ${WALLETCONNECT.frame.join(" ")}`,
     `connect-src ${connect.join(" ")}`,
     "frame-ancestors 'none'",
     "object-src 'none'",

@@ -45,7 +45,8 @@ export function Header({ session }: { session: Session | null }) {
               <HeaderWallet />
               <Link
                 href="/settings"
-                className="hidden text-sm text-zinc-600 hover:text-zinc-900 sm:inline dark:text-zinc-400 dark:hover:text-white"
+                // A wallet-only account is named by its address, which the wallet chip already shows (md and up).
+                className={`hidden text-sm text-zinc-600 hover:text-zinc-900 sm:inline dark:text-zinc-400 dark:hover:text-white ${user.email ? "" : "md:hidden"}`}
                 data-testid="header-user"
                 title="Settings"
               >
