@@ -21,8 +21,9 @@ function makeQueryClient() {
 
 /**
  * The provider stack: session, then data, then theme. The wallet provider
- * (wagmi + viem) goes between session and data when sign-in with Ethereum lands,
- * loaded only on the pages that use it.
+ * (wagmi + viem, components/wallet/wallet-provider.tsx) sits inside the data
+ * provider, sharing its query client, but only where a wallet component renders
+ * (login and settings), loaded on demand so no other page carries it.
  */
 export function Providers({ session, children }: { session: Session | null; children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);

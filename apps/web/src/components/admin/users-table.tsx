@@ -41,7 +41,9 @@ export function UsersTable({ page }: { page: number }) {
             {data.users.map((user) => (
               <tr key={user.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
                 <td className="px-4 py-2.5 font-medium">{user.name}</td>
-                <td className="px-4 py-2.5 text-zinc-600 dark:text-zinc-400">{user.email}</td>
+                <td className="px-4 py-2.5 text-zinc-600 dark:text-zinc-400">
+                  {user.email ?? <span className="text-zinc-400 italic">wallet sign-in</span>}
+                </td>
                 <td className="px-4 py-2.5">
                   <span
                     className={`rounded-full px-2 py-0.5 text-xs ${
