@@ -39,7 +39,7 @@ describe("Sign-In with Ethereum through Auth.js", () => {
       headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf).join("; ") },
       body: new URLSearchParams({ ...fields, csrfToken, callbackUrl: web("/dashboard") }),
     });
-    const session = cookiesOf(response).find((c) => c.startsWith("authjs.session-token="));
+    const session = cookiesOf(response).find((c) => c?.startsWith("authjs.session-token="));
     const location = response.headers.get("location") ?? "";
     return {
       status: response.status,
