@@ -97,8 +97,24 @@ describe("loadConfig", () => {
     [{ ...base, API_PORT: "http" }, "API_PORT"],
     [{ ...base, DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ ...base, MARKET_FEED: "manual" }, "MARKET_FEED"],
+    [{ ...base, WALLET_CHAIN_IDS: "1,mainnet" }, "WALLET_CHAIN_IDS"],
+    [{ ...base, WALLET_CHAIN_IDS: "0" }, "WALLET_CHAIN_IDS"],
+    [{ ...base, WALLET_RPC_URLS: "https://rpc.example" }, "WALLET_RPC_URLS"],
+    [{ ...base, WALLET_RPC_URLS: "1=ftp://rpc.example" }, "WALLET_RPC_URLS"],
   ])("stops on %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("accepts wallet chains and RPC URLs; the local chain only outside production", () => {
+    expect(loadConfig(base).WALLET_CHAIN_IDS).toEqual([1, 31337]);
+    expect(loadConfig({ ...base, NODE_ENV: "production" }).WALLET_CHAIN_IDS).toEqual([1]);
+    const config = loadConfig({
+      ...base,
+      WALLET_CHAIN_IDS: " 8453, 1 ,8453",
+      WALLET_RPC_URLS: "1=https://eth.example/key,8453=https://base.example",
+    });
+    expect(config.WALLET_CHAIN_IDS).toEqual([8453, 1]);
+    expect(config.WALLET_RPC_URLS).toEqual({ 1: "https://eth.example/key", 8453: "https://base.example" });
   });
 
   it("allows the manual feed only in test runs, and does not seed a demo in production", () => {

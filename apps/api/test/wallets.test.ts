@@ -8,6 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveServiceKey } from "../src/auth/service-key.ts";
+import { SiweService } from "../src/services/siwe.ts";
 import { sessionCookie, signedInUser, TEST_SECRET, testApp, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 
@@ -411,5 +412,20 @@ describe("wallets through an RPC URL", () => {
     const accepted = await signIn(await signedBy(owner, contract));
     expect(accepted.statusCode).toBe(200);
     expect(accepted.json()).toMatchObject({ created: true, user: { name: "0x5FbD…0aa3" } });
+  });
+
+  it("answers no balance when the node is down, and never logs the RPC URL (it may hold a key)", async () => {
+    const logs: string[] = [];
+    const siwe = new SiweService({
+      db: database.db,
+      origins: [WEB_ORIGIN],
+      chainIds: [1],
+      rpcUrls: { 1: "http://127.0.0.1:9/v2/secret-api-key" },
+      nonceTtlMs: 60_000,
+      log: (line) => logs.push(line),
+    });
+    await expect(siwe.nativeBalance(newWallet().address, 1)).resolves.toBeNull();
+    expect(logs).toHaveLength(1);
+    expect(logs.join("\n")).not.toContain("secret-api-key");
   });
 });

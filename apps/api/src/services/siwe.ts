@@ -3,6 +3,7 @@ import type { SiweMessageBody } from "@tradeboard/contracts";
 import { consumeSiweNonce, type Db, findSiweNonce, insertSiweNonce } from "@tradeboard/db";
 import {
   type Address,
+  BaseError,
   type Chain,
   createPublicClient,
   custom,
@@ -48,6 +49,11 @@ function chainById(id: number, rpcUrl: string | undefined): Chain {
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: rpcUrl ? [rpcUrl] : [] } },
   });
+}
+
+/** An RPC failure in words, without the URL (RPC URLs often carry an API key). */
+function describe(error: unknown): string {
+  return error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.name : "unknown error";
 }
 
 /**
@@ -183,7 +189,7 @@ export class SiweService {
       });
     } catch (error) {
       if (this.#options.rpcUrls[checks.chainId]) {
-        this.#options.log?.(`SIWE: contract-wallet check on chain ${checks.chainId} failed: ${String(error)}`);
+        this.#options.log?.(`SIWE: contract-wallet check on chain ${checks.chainId} failed: ${describe(error)}`);
       }
       return false;
     }
@@ -203,7 +209,7 @@ export class SiweService {
         symbol: client.chain?.nativeCurrency.symbol ?? "ETH",
       }))
       .catch((error: unknown) => {
-        this.#options.log?.(`wallet balance on chain ${chainId} unavailable: ${String(error)}`);
+        this.#options.log?.(`wallet balance on chain ${chainId} unavailable: ${describe(error)}`);
         this.#balances.delete(key);
         return null;
       });
