@@ -8,6 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveServiceKey } from "../src/auth/service-key.ts";
+import { NONCES_PER_MINUTE } from "../src/routes/wallets.ts";
 import { SiweService } from "../src/services/siwe.ts";
 import { sessionCookie, signedInUser, TEST_SECRET, testApp, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
@@ -78,6 +79,23 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       const first = (res.json() as { nonce: string }).nonce;
       expect(first).toMatch(/^[a-zA-Z0-9]{16,}$/);
       expect(await nonce()).not.toBe(first);
+    });
+
+    it("limits how many nonces one client address may ask for per minute", async () => {
+      const fresh = await testApp(database);
+      try {
+        const ask = () => fresh.app.inject({ method: "GET", url: "/api/siwe/nonce", remoteAddress: "203.0.113.9" });
+        for (let i = 0; i < NONCES_PER_MINUTE; i++) expect((await ask()).statusCode).toBe(200);
+        const refused = await ask();
+        expect(refused.statusCode).toBe(429);
+        expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
+        expect(refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+        // Another address is not affected.
+        const other = await fresh.app.inject({ method: "GET", url: "/api/siwe/nonce", remoteAddress: "203.0.113.10" });
+        expect(other.statusCode).toBe(200);
+      } finally {
+        await fresh.app.close();
+      }
     });
   });
 
