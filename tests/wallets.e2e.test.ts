@@ -23,6 +23,13 @@ describe("wallets in Chromium", () => {
   });
 
   const url = (path: string) => `${system.webUrl}${path}`;
+  /** "Sign in with Ethereum", then the test wallet in the dialog (which signs at once). */
+  async function signInWithWallet(page: Page) {
+    await page.goto(url("/login"));
+    await page.getByRole("button", { name: "Sign in with Ethereum" }).and(page.locator(":enabled")).click();
+    await page.getByRole("dialog", { name: "Connect a wallet" }).getByRole("button", { name: "Test Wallet" }).click();
+  }
+
   async function pageWithWallet(
     account = privateKeyToAccount(generatePrivateKey()),
     options: { rejectSigning?: boolean } = {},
@@ -52,9 +59,7 @@ describe("wallets in Chromium", () => {
 
   it("says so when the person declines to sign in the wallet", async () => {
     const page = await pageWithWallet(undefined, { rejectSigning: true });
-    await page.goto(url("/login"));
-    await page.getByRole("button", { name: "Sign in with Ethereum" }).and(page.locator(":enabled")).click();
-    await page.getByRole("dialog", { name: "Connect a wallet" }).getByRole("button", { name: "Test Wallet" }).click();
+    await signInWithWallet(page);
     await page.getByText("The request was rejected in the wallet.").waitFor();
     expect(new URL(page.url()).pathname).toBe("/login");
   });
@@ -65,9 +70,7 @@ describe("wallets in Chromium", () => {
     await page.route("**/api/siwe/nonce", (route) =>
       route.fulfill({ contentType: "application/json", body: JSON.stringify({ nonce: "neverIssued12345" }) }),
     );
-    await page.goto(url("/login"));
-    await page.getByRole("button", { name: "Sign in with Ethereum" }).and(page.locator(":enabled")).click();
-    await page.getByRole("dialog", { name: "Connect a wallet" }).getByRole("button", { name: "Test Wallet" }).click();
+    await signInWithWallet(page);
     await page.getByText("That sign-in message was already used. Please sign again.").waitFor();
     expect(new URL(page.url()).pathname).toBe("/login");
   });
@@ -95,9 +98,7 @@ describe("wallets in Chromium", () => {
 
     // Another browser, the same wallet: "Sign in with Ethereum" reaches Grace's account.
     const other = await pageWithWallet(account);
-    await other.goto(url("/login"));
-    await other.getByRole("button", { name: "Sign in with Ethereum" }).and(other.locator(":enabled")).click();
-    await other.getByRole("dialog", { name: "Connect a wallet" }).getByRole("button", { name: "Test Wallet" }).click();
+    await signInWithWallet(other);
     await other.waitForURL(url("/dashboard"));
     await expect(other.getByTestId("header-user").textContent()).resolves.toBe("Grace Hopper");
 

@@ -19,6 +19,25 @@ export interface UsersDeps {
   throttle: LoginThrottle;
 }
 
+/**
+ * Inside the caller's transaction: the user row and the starting paper balance
+ * as its first ledger entry. Every way of opening an account goes through here.
+ */
+export async function openAccount(
+  tx: Db,
+  params: { user: Parameters<typeof insertUser>[1]; initialBalance: string },
+): Promise<UserRow> {
+  const user = await insertUser(tx, params.user);
+  await postLedgerEntry(tx, {
+    userId: user.id,
+    asset: QUOTE_ASSET,
+    kind: "initial_deposit",
+    availableDelta: params.initialBalance,
+    reference: "paper account opened",
+  });
+  return user;
+}
+
 /** Creates the account and credits the starting paper balance as its first ledger entry, atomically. */
 export async function registerUser(
   deps: Pick<UsersDeps, "db" | "initialBalance">,
@@ -27,17 +46,12 @@ export async function registerUser(
 ): Promise<UserRow> {
   const passwordHash = await hashPassword(body.password);
   try {
-    return await deps.db.transaction(async (tx) => {
-      const user = await insertUser(tx, { email: body.email, name: body.name, passwordHash, role: options.role });
-      await postLedgerEntry(tx, {
-        userId: user.id,
-        asset: QUOTE_ASSET,
-        kind: "initial_deposit",
-        availableDelta: deps.initialBalance,
-        reference: "paper account opened",
-      });
-      return user;
-    });
+    return await deps.db.transaction((tx) =>
+      openAccount(tx, {
+        user: { email: body.email, name: body.name, passwordHash, role: options.role },
+        initialBalance: deps.initialBalance,
+      }),
+    );
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new AppError("email_taken", "An account with this email already exists.", {

@@ -1,19 +1,17 @@
 import type { SiweMessageBody, WalletResponse } from "@tradeboard/contracts";
-import { QUOTE_ASSET } from "@tradeboard/core";
 import {
   type Db,
   deleteWalletKeepingSignIn,
   findUserByWallet,
-  insertUser,
   insertWallet,
   isUniqueViolation,
   listWallets,
-  postLedgerEntry,
   type UserRow,
 } from "@tradeboard/db";
 import { getAddress, isAddress } from "viem";
 import { AppError } from "../errors.ts";
 import type { SiweService } from "./siwe.ts";
+import { openAccount } from "./users.ts";
 
 export interface WalletsDeps {
   db: Db;
@@ -40,15 +38,11 @@ export async function signInWithEthereum(
   if (existing) return { user: existing, created: false };
   try {
     const user = await deps.db.transaction(async (tx) => {
-      const user = await insertUser(tx, { email: null, name: shortAddress(address), passwordHash: null });
-      await insertWallet(tx, { address, userId: user.id, chainId });
-      await postLedgerEntry(tx, {
-        userId: user.id,
-        asset: QUOTE_ASSET,
-        kind: "initial_deposit",
-        availableDelta: deps.initialBalance,
-        reference: "paper account opened",
+      const user = await openAccount(tx, {
+        user: { email: null, name: shortAddress(address), passwordHash: null },
+        initialBalance: deps.initialBalance,
       });
+      await insertWallet(tx, { address, userId: user.id, chainId });
       return user;
     });
     return { user, created: true };
