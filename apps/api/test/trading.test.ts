@@ -207,6 +207,39 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     await ledgerMatches(id);
   });
 
+  it("fills simultaneous market buys and sells of one account only up to what it holds", async () => {
+    const { id, cookie } = await trader("flo");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const first = await call(cookie, "POST", "/api/trades", {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+    });
+    expect(first.statusCode).toBe(201);
+    // 100000 − 60030 − 60.03 = 39909.97 USD and 1 BTC; 60 buys of 0.1 (6009.01 each) and 60 sells of 0.05 want far more.
+    const orders = Array.from({ length: 120 }, (_, i) => ({
+      symbol: "BTC-USD",
+      side: i % 2 === 0 ? "buy" : "sell",
+      type: "market",
+      quantity: i % 2 === 0 ? "0.1" : "0.05",
+    }));
+    const answers = await Promise.all(orders.map((body) => call(cookie, "POST", "/api/trades", body)));
+    // Every answer is a fill or a refusal: no lock cycle, no other error.
+    expect(answers.filter((a) => a.statusCode !== 201 && a.statusCode !== 422).map((a) => a.body)).toEqual([]);
+    const bought = answers.filter((a, i) => a.statusCode === 201 && i % 2 === 0).length;
+    const sold = answers.filter((a, i) => a.statusCode === 201 && i % 2 === 1).length;
+    expect(bought).toBeGreaterThan(0);
+    expect(sold).toBeGreaterThan(0);
+    expect(answers.some((a) => a.statusCode === 422)).toBe(true);
+    const btc = new Decimal(1).plus(new Decimal("0.1").times(bought)).minus(new Decimal("0.05").times(sold));
+    expect((await balances(id)).BTC).toEqual({ available: btc.toFixed(), held: "0" });
+    const portfolio = (await call(cookie, "GET", "/api/portfolio")).json();
+    expect(portfolio.positions[0]?.quantity ?? "0").toBe(btc.toFixed());
+    expect((await call(cookie, "GET", "/api/trades?limit=1")).json().total).toBe(1 + bought + sold);
+    await ledgerMatches(id);
+  });
+
   it("refuses what cannot be done with a clear 4xx", async () => {
     const { cookie } = await trader("gus");
     feed.trade("BTC-USD", "60000.00", { quantity: "1" });

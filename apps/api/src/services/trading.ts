@@ -36,6 +36,7 @@ import {
   insertFill,
   insertOrder,
   isCheckViolation,
+  type LedgerEntry,
   listBalances,
   listCandles,
   listLedger,
@@ -45,6 +46,7 @@ import {
   moveTrailingStop,
   type OrderRow,
   openSiblings,
+  postLedgerEntries,
   postLedgerEntry,
   transitionOrder,
   type UserRow,
@@ -144,18 +146,22 @@ export class TradingService {
 
     let order: OrderRow | null;
     let exits: OrderRow[] = [];
+    let fills: FillRow[] = [];
     try {
       order = await this.deps.db.transaction(async (tx) => {
         if (fillPrice) {
+          // Filled in the transaction that creates it: written as filled at once.
           const inserted = await insertOrder(tx, {
             ...base,
-            status: "new",
+            status: "filled",
+            filledQuantity: quantity.toFixed(),
             triggeredAt: stopReached ? new Date() : null,
           });
           if (!inserted) return null;
           const done = await this.fill(tx, inserted, fillPrice);
+          fills = [done.fill];
           exits = done.exits;
-          return done.order;
+          return inserted;
         }
         if (cancelNow) {
           return insertOrder(tx, {
@@ -203,7 +209,8 @@ export class TradingService {
     }
     if (order.status === "new") this.rest(order);
     for (const exit of exits) this.rest(exit);
-    const response = await this.toResponse(order);
+    // A new order's only fills are the ones this transaction wrote.
+    const response = toResponse(order, fills);
     this.deps.notify(user.id, {
       kind: "order",
       event: order.status === "filled" ? "filled" : order.status === "canceled" ? "canceled" : "accepted",
@@ -227,9 +234,10 @@ export class TradingService {
         set: { status: "canceled", holdAmount: "0", reason: null },
       });
       if (!row) return null;
-      await this.release(tx, order);
       // A bracket's exits stand or fall together.
-      twins = await this.cancelTwins(tx, order, "its twin exit was cancelled");
+      const siblings = await this.cancelTwins(tx, order, "its twin exit was cancelled");
+      twins = siblings.canceled;
+      await postLedgerEntries(tx, [...releaseOf(order), ...siblings.releases]);
       return row;
     });
     if (!canceled) throw new AppError("order_not_open", `The order is ${order.status} and can no longer be cancelled.`);
@@ -293,14 +301,16 @@ export class TradingService {
   async resetAccount(user: UserRow, startingBalance: string): Promise<void> {
     const canceled = await this.deps.db.transaction(async (tx) => {
       const open = await listOrders(tx, { userId: user.id, open: true, limit: 1_000_000, offset: 0 });
+      const releases: LedgerEntry[] = [];
       for (const order of open.rows) {
         const row = await transitionOrder(tx, {
           id: order.id,
           from: ["new", "partially_filled"],
           set: { status: "canceled", holdAmount: "0", reason: "account reset" },
         });
-        if (row) await this.release(tx, order);
+        if (row) releases.push(...releaseOf(order));
       }
+      await postLedgerEntries(tx, releases);
       for (const balance of await listBalances(tx, { userId: user.id })) {
         if (new Decimal(balance.available).isZero()) continue;
         await postLedgerEntry(tx, {
@@ -420,16 +430,22 @@ export class TradingService {
     let filled: OrderRow | null;
     let exits: OrderRow[] = [];
     let twins: OrderRow[] = [];
+    let fills: FillRow[] = [];
     try {
       filled = await this.deps.db.transaction(async (tx) => {
-        const claimed = await transitionOrder(tx, { id: order.id, from: ["new"], set: { holdAmount: "0" } });
+        const claimed = await transitionOrder(tx, {
+          id: order.id,
+          from: ["new"],
+          set: { status: "filled", filledQuantity: order.quantity, holdAmount: "0" },
+        });
         if (!claimed) return null;
-        await this.release(tx, order);
-        // One cancels the other: the twin exit goes first, giving back what it reserved.
-        twins = await this.cancelTwins(tx, order, "one-cancels-other: the other exit filled");
-        const done = await this.fill(tx, claimed, fillPrice);
+        // One cancels the other: the twin exit goes, giving back what it reserved, with what this order reserved.
+        const siblings = await this.cancelTwins(tx, order, "one-cancels-other: the other exit filled");
+        twins = siblings.canceled;
+        const done = await this.fill(tx, claimed, fillPrice, [...releaseOf(order), ...siblings.releases]);
+        fills = [done.fill];
         exits = done.exits;
-        return done.order;
+        return claimed;
       });
     } catch (error) {
       if (!isCheckViolation(error)) throw error;
@@ -440,14 +456,17 @@ export class TradingService {
           from: ["new"],
           set: { status: "rejected", holdAmount: "0", reason: "insufficient funds at the trigger price" },
         });
-        if (rejected) await this.release(tx, order);
+        if (rejected) await postLedgerEntries(tx, releaseOf(order));
         return rejected;
       });
+      fills = [];
+      twins = [];
+      exits = [];
     }
     if (!filled) return;
     for (const twin of twins) this.unrest(twin.id, twin.symbol);
     for (const exit of exits) this.rest(exit);
-    const response = await this.toResponse(filled);
+    const response = toResponse(filled, fills);
     this.deps.notify(order.userId, {
       kind: "order",
       event: filled.status === "filled" ? "filled" : "canceled",
@@ -457,34 +476,23 @@ export class TradingService {
   }
 
   /**
-   * Executes the whole order at `price` inside `tx`: money, position, fill,
-   * status; and places a filled buy's bracket exits.
+   * Executes the whole order at `price` inside `tx`: the fill, the money (with
+   * `alsoPost`, entries of the same event, in the same statement), the position;
+   * and places a filled buy's bracket exits. The order row is already `filled`.
    */
-  private async fill(tx: Executor, order: OrderRow, price: Decimal): Promise<{ order: OrderRow; exits: OrderRow[] }> {
+  private async fill(
+    tx: Executor,
+    order: OrderRow,
+    price: Decimal,
+    alsoPost: readonly LedgerEntry[] = [],
+  ): Promise<{ fill: FillRow; exits: OrderRow[] }> {
     const spec = findMarket(order.symbol, this.deps.specs);
     if (!spec) throw new Error(`no market ${order.symbol}`);
     const quantity = new Decimal(order.quantity);
     const notional = cashFor(quantity.times(price), order.side, spec.quote);
     const fee = feeFor(notional, this.deps.rates.feeRate, spec.quote);
     const baseDelta = order.side === "buy" ? quantity : quantity.negated();
-    const entry = { userId: order.userId, reference: order.id };
-    await postLedgerEntry(tx, { ...entry, asset: spec.base, kind: "fill", availableDelta: baseDelta.toFixed() });
-    await postLedgerEntry(tx, {
-      ...entry,
-      asset: spec.quote,
-      kind: "fill",
-      availableDelta: (order.side === "buy" ? notional.negated() : notional).toFixed(),
-    });
-    await postLedgerEntry(tx, { ...entry, asset: spec.quote, kind: "fee", availableDelta: fee.negated().toFixed() });
-    await applyFillToPosition(tx, {
-      userId: order.userId,
-      symbol: order.symbol,
-      side: order.side,
-      quantity: quantity.toFixed(),
-      notional: notional.toFixed(),
-      fee: fee.toFixed(),
-    });
-    await insertFill(tx, {
+    const fill = await insertFill(tx, {
       orderId: order.id,
       userId: order.userId,
       symbol: order.symbol,
@@ -493,28 +501,51 @@ export class TradingService {
       quantity: quantity.toFixed(),
       fee: fee.toFixed(),
     });
-    const done = await transitionOrder(tx, {
-      id: order.id,
-      from: ["new"],
-      set: { status: "filled", filledQuantity: quantity.toFixed(), holdAmount: "0" },
+    const exits = await this.placeExits(tx, order, spec);
+    // The balances and the position last: their rows are what concurrent orders of the user wait for.
+    const entry = { userId: order.userId, reference: order.id };
+    await postLedgerEntries(tx, [
+      ...alsoPost,
+      { ...entry, asset: spec.base, kind: "fill", availableDelta: baseDelta.toFixed() },
+      {
+        ...entry,
+        asset: spec.quote,
+        kind: "fill",
+        availableDelta: (order.side === "buy" ? notional.negated() : notional).toFixed(),
+      },
+      { ...entry, asset: spec.quote, kind: "fee", availableDelta: fee.negated().toFixed() },
+      ...exits.holds,
+    ]);
+    await applyFillToPosition(tx, {
+      userId: order.userId,
+      symbol: order.symbol,
+      side: order.side,
+      quantity: quantity.toFixed(),
+      notional: notional.toFixed(),
+      fee: fee.toFixed(),
     });
-    if (!done) throw new Error(`order ${order.id} changed while filling`);
-    return { order: done, exits: await this.placeExits(tx, done, spec) };
+    return { fill, exits: exits.orders };
   }
 
   /**
    * A bracket's take-profit (sell limit) and stop-loss (sell stop) for the
    * bought quantity, one-cancels-other. They share one reservation of the base
-   * asset: the first exit holds it, and a fill of either releases it.
+   * asset: the first exit holds it (the hold entry is returned, for the caller
+   * to post with the fill that pays for it), and a fill of either releases it.
    */
-  private async placeExits(tx: Executor, parent: OrderRow, spec: MarketSpec): Promise<OrderRow[]> {
-    if (parent.side !== "buy" || (!parent.takeProfitPrice && !parent.stopLossPrice)) return [];
+  private async placeExits(
+    tx: Executor,
+    parent: OrderRow,
+    spec: MarketSpec,
+  ): Promise<{ orders: OrderRow[]; holds: LedgerEntry[] }> {
+    if (parent.side !== "buy" || (!parent.takeProfitPrice && !parent.stopLossPrice)) return { orders: [], holds: [] };
     const legs: { type: "limit" | "stop"; limitPrice: string | null; stopPrice: string | null }[] = [];
     if (parent.takeProfitPrice) legs.push({ type: "limit", limitPrice: parent.takeProfitPrice, stopPrice: null });
     if (parent.stopLossPrice) legs.push({ type: "stop", limitPrice: null, stopPrice: parent.stopLossPrice });
     const exits: OrderRow[] = [];
+    const holds: LedgerEntry[] = [];
     for (const [i, leg] of legs.entries()) {
-      const holds = i === 0;
+      const holding = i === 0;
       const exit = await insertOrder(tx, {
         ...leg,
         userId: parent.userId,
@@ -525,14 +556,14 @@ export class TradingService {
         status: "new",
         timeInForce: "gtc",
         quantity: parent.quantity,
-        holdAsset: holds ? spec.base : null,
-        holdAmount: holds ? parent.quantity : "0",
+        holdAsset: holding ? spec.base : null,
+        holdAmount: holding ? parent.quantity : "0",
         parentOrderId: parent.id,
         ocoGroup: parent.id,
       });
       if (!exit) throw new Error("could not place a bracket exit");
-      if (holds) {
-        await postLedgerEntry(tx, {
+      if (holding) {
+        holds.push({
           userId: parent.userId,
           asset: spec.base,
           kind: "hold",
@@ -543,13 +574,21 @@ export class TradingService {
       }
       exits.push(exit);
     }
-    return exits;
+    return { orders: exits, holds };
   }
 
-  /** Cancels the still-open twins of an order in a one-cancels-other group, releasing what they held. */
-  private async cancelTwins(tx: Executor, order: OrderRow, reason: string): Promise<OrderRow[]> {
-    if (!order.ocoGroup) return [];
+  /**
+   * Cancels the still-open twins of an order in a one-cancels-other group and
+   * returns the entries that give back what they held, for the caller to post.
+   */
+  private async cancelTwins(
+    tx: Executor,
+    order: OrderRow,
+    reason: string,
+  ): Promise<{ canceled: OrderRow[]; releases: LedgerEntry[] }> {
+    if (!order.ocoGroup) return { canceled: [], releases: [] };
     const canceled: OrderRow[] = [];
+    const releases: LedgerEntry[] = [];
     for (const twin of await openSiblings(tx, { ocoGroup: order.ocoGroup, exceptId: order.id })) {
       const row = await transitionOrder(tx, {
         id: twin.id,
@@ -557,24 +596,10 @@ export class TradingService {
         set: { status: "canceled", holdAmount: "0", reason },
       });
       if (!row) continue;
-      await this.release(tx, twin);
+      releases.push(...releaseOf(twin));
       canceled.push(row);
     }
-    return canceled;
-  }
-
-  /** Gives back what a resting order reserved. */
-  private async release(tx: Executor, order: OrderRow): Promise<void> {
-    const amount = new Decimal(order.holdAmount);
-    if (!order.holdAsset || amount.isZero()) return;
-    await postLedgerEntry(tx, {
-      userId: order.userId,
-      asset: order.holdAsset,
-      kind: "release",
-      availableDelta: amount.toFixed(),
-      heldDelta: amount.negated().toFixed(),
-      reference: order.id,
-    });
+    return { canceled, releases };
   }
 
   private rest(order: OrderRow): void {
@@ -669,6 +694,22 @@ export class TradingService {
   private async toResponse(order: OrderRow): Promise<OrderResponse> {
     return toResponse(order, await fillsOf(this.deps.db, [order.id]));
   }
+}
+
+/** The entry that gives back what a resting order reserved (none when it reserved nothing). */
+function releaseOf(order: OrderRow): LedgerEntry[] {
+  const amount = new Decimal(order.holdAmount);
+  if (!order.holdAsset || amount.isZero()) return [];
+  return [
+    {
+      userId: order.userId,
+      asset: order.holdAsset,
+      kind: "release",
+      availableDelta: amount.toFixed(),
+      heldDelta: amount.negated().toFixed(),
+      reference: order.id,
+    },
+  ];
 }
 
 function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, price: string): boolean {

@@ -6,48 +6,76 @@ export async function listBalances(db: Db, params: { userId: string }): Promise<
   return db.select().from(balances).where(eq(balances.userId, params.userId)).orderBy(asc(balances.asset));
 }
 
+export interface LedgerEntry {
+  userId: string;
+  asset: string;
+  kind: LedgerEntryRow["kind"];
+  availableDelta: string;
+  heldDelta?: string;
+  reference?: string;
+}
+
 /**
  * Applies one ledger entry and its balance change together. Call it inside a
  * transaction with the other writes of the same business event. The balance's
  * CHECK constraints refuse any change that would make it negative.
  */
-export async function postLedgerEntry(
-  db: Db,
-  entry: {
-    userId: string;
-    asset: string;
-    kind: LedgerEntryRow["kind"];
-    availableDelta: string;
-    heldDelta?: string;
-    reference?: string;
-  },
-): Promise<void> {
-  const heldDelta = entry.heldDelta ?? "0";
-  await db.insert(ledgerEntries).values({ ...entry, heldDelta });
-  // UPDATE first: Postgres checks an INSERT's candidate row against the CHECK
-  // constraints before it notices the conflict, so a negative delta must never
-  // travel as an insert.
-  const updated = await db
-    .update(balances)
-    .set({
-      available: sql`${balances.available} + ${entry.availableDelta}::numeric`,
-      held: sql`${balances.held} + ${heldDelta}::numeric`,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(balances.userId, entry.userId), eq(balances.asset, entry.asset)))
-    .returning({ asset: balances.asset });
-  if (updated.length > 0) return;
-  await db
-    .insert(balances)
-    .values({ userId: entry.userId, asset: entry.asset, available: entry.availableDelta, held: heldDelta })
-    .onConflictDoUpdate({
-      target: [balances.userId, balances.asset],
-      set: {
-        available: sql`${balances.available} + ${entry.availableDelta}::numeric`,
-        held: sql`${balances.held} + ${heldDelta}::numeric`,
-        updatedAt: sql`now()`,
-      },
-    });
+export async function postLedgerEntry(db: Db, entry: LedgerEntry): Promise<void> {
+  await postLedgerEntries(db, [entry]);
+}
+
+/**
+ * Appends the entries and applies their sums per user and asset to the
+ * balances, in one statement (one round trip, and the balance rows stay locked
+ * no longer than that statement and the commit). The balances change only by
+ * what the ledger rows this statement inserted say. The rows are locked in
+ * (user, asset) order, so two statements touching the same balances never wait
+ * on each other in a cycle. The CHECK constraints see the net change of the
+ * batch: a release and a payment of the same asset in one call are checked
+ * together, as the committed state would be.
+ */
+export async function postLedgerEntries(db: Db, entries: readonly LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = sql.join(
+    entries.map(
+      (e) =>
+        sql`(${e.userId}::uuid, ${e.asset}, ${e.kind}, ${e.availableDelta}::numeric, ${e.heldDelta ?? "0"}::numeric, ${e.reference ?? null})`,
+    ),
+    sql`, `,
+  );
+  // UPDATE first and INSERT only for a balance that does not exist yet: Postgres
+  // checks an INSERT's candidate row against the CHECK constraints before it
+  // notices the conflict, so a negative delta on an existing balance must never
+  // travel as an insert (on a missing one it is refused, as it should be).
+  await db.execute(sql`
+    with entries as (
+      insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
+      values ${rows}
+      returning user_id, asset, available_delta, held_delta
+    ), deltas as (
+      select user_id, asset, sum(available_delta) as available, sum(held_delta) as held
+      from entries group by user_id, asset
+    ), locked as (
+      select b.user_id, b.asset from balances b
+      join deltas d on d.user_id = b.user_id and d.asset = b.asset
+      order by b.user_id, b.asset
+      for update of b
+    ), updated as (
+      update balances b
+      set available = b.available + d.available, held = b.held + d.held, updated_at = now()
+      from locked l join deltas d on d.user_id = l.user_id and d.asset = l.asset
+      where b.user_id = l.user_id and b.asset = l.asset
+      returning b.user_id, b.asset
+    )
+    insert into balances (user_id, asset, available, held)
+    select d.user_id, d.asset, d.available, d.held from deltas d
+    where not exists (select 1 from updated u where u.user_id = d.user_id and u.asset = d.asset)
+    order by d.user_id, d.asset
+    on conflict (user_id, asset) do update set
+      available = balances.available + excluded.available,
+      held = balances.held + excluded.held,
+      updated_at = now()
+  `);
 }
 
 /** Per asset, the sums of a user's ledger deltas: always equal to the balances. */

@@ -118,30 +118,45 @@ export async function applyFillToPosition(
   db: Db,
   fill: { userId: string; symbol: string; side: "buy" | "sell"; quantity: string; notional: string; fee: string },
 ): Promise<void> {
-  await db.insert(positions).values({ userId: fill.userId, symbol: fill.symbol }).onConflictDoNothing();
   if (fill.side === "buy") {
+    // Adding only: the candidate row is positive, so an upsert passes the CHECKs whether the position exists or not.
     await db
-      .update(positions)
-      .set({
-        quantity: sql`${positions.quantity} + ${fill.quantity}::numeric`,
-        cost: sql`${positions.cost} + ${fill.notional}::numeric`,
-        feesPaid: sql`${positions.feesPaid} + ${fill.fee}::numeric`,
+      .insert(positions)
+      .values({
+        userId: fill.userId,
+        symbol: fill.symbol,
+        quantity: fill.quantity,
+        cost: fill.notional,
+        feesPaid: fill.fee,
       })
-      .where(and(eq(positions.userId, fill.userId), eq(positions.symbol, fill.symbol)));
+      .onConflictDoUpdate({
+        target: [positions.userId, positions.symbol],
+        set: {
+          quantity: sql`${positions.quantity} + excluded.quantity`,
+          cost: sql`${positions.cost} + excluded.cost`,
+          feesPaid: sql`${positions.feesPaid} + excluded.fees_paid`,
+        },
+      });
     return;
   }
   // The share of cost leaving with the sold quantity; all of it when the position closes.
   const costSold = sql`case when ${positions.quantity} = ${fill.quantity}::numeric then ${positions.cost}
     else round(${positions.cost} * ${fill.quantity}::numeric / ${positions.quantity}, 18) end`;
-  await db
-    .update(positions)
-    .set({
-      quantity: sql`${positions.quantity} - ${fill.quantity}::numeric`,
-      cost: sql`${positions.cost} - ${costSold}`,
-      realizedPnl: sql`${positions.realizedPnl} + ${fill.notional}::numeric - ${costSold}`,
-      feesPaid: sql`${positions.feesPaid} + ${fill.fee}::numeric`,
-    })
-    .where(and(eq(positions.userId, fill.userId), eq(positions.symbol, fill.symbol)));
+  const sell = () =>
+    db
+      .update(positions)
+      .set({
+        quantity: sql`${positions.quantity} - ${fill.quantity}::numeric`,
+        cost: sql`${positions.cost} - ${costSold}`,
+        realizedPnl: sql`${positions.realizedPnl} + ${fill.notional}::numeric - ${costSold}`,
+        feesPaid: sql`${positions.feesPaid} + ${fill.fee}::numeric`,
+      })
+      .where(and(eq(positions.userId, fill.userId), eq(positions.symbol, fill.symbol)))
+      .returning({ symbol: positions.symbol });
+  if ((await sell()).length > 0) return;
+  // Nothing held: selling from an empty position, which its CHECK refuses.
+  await db.insert(positions).values({ userId: fill.userId, symbol: fill.symbol }).onConflictDoNothing();
+  await sell();
 }
 
 export async function listPositions(db: Db, params: { userId: string }) {
