@@ -102,10 +102,11 @@ export async function insertFill(db: Db, fill: typeof fills.$inferInsert): Promi
 
 export async function fillsOf(db: Db, orderIds: readonly string[]): Promise<FillRow[]> {
   if (orderIds.length === 0) return [];
+  // One array parameter, not a list: the same statement text for any number of orders.
   return db
     .select()
     .from(fills)
-    .where(inArray(fills.orderId, [...orderIds]))
+    .where(sql`${fills.orderId} = any(${sql.param([...orderIds])}::uuid[])`)
     .orderBy(fills.createdAt);
 }
 
