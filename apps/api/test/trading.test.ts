@@ -240,6 +240,34 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     await ledgerMatches(id);
   });
 
+  it("lists only the user's orders, each exactly as GET /api/trades/:id shows it, with the total on every page", async () => {
+    const { cookie } = await trader("lia");
+    const other = await trader("max");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const market = { symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.01" };
+    await call(cookie, "POST", "/api/trades", market);
+    await call(cookie, "POST", "/api/trades", { ...market, type: "limit", limitPrice: "50000.00" });
+    await call(cookie, "POST", "/api/trades", { ...market, side: "sell", quantity: "0.005" });
+    await call(other.cookie, "POST", "/api/trades", market);
+    const pages = await Promise.all(
+      [0, 2, 3, 10].map(async (offset) => (await call(cookie, "GET", `/api/trades?limit=2&offset=${offset}`)).json()),
+    );
+    expect(pages.map((p) => [p.orders.length, p.total])).toEqual([
+      [2, 3],
+      [1, 3],
+      [0, 3],
+      [0, 3],
+    ]);
+    const listed = [...pages[0].orders, ...pages[1].orders];
+    expect(listed.map((o) => [o.type, o.side, o.fills.length])).toEqual([
+      ["market", "sell", 1],
+      ["limit", "buy", 0],
+      ["market", "buy", 1],
+    ]);
+    for (const order of listed) expect(order).toEqual((await call(cookie, "GET", `/api/trades/${order.id}`)).json());
+    expect((await call(cookie, "GET", "/api/trades?open=true")).json()).toMatchObject({ total: 1 });
+  });
+
   it("refuses what cannot be done with a clear 4xx", async () => {
     const { cookie } = await trader("gus");
     feed.trade("BTC-USD", "60000.00", { quantity: "1" });

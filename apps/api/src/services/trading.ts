@@ -30,6 +30,7 @@ import {
   type Db,
   deletePositions,
   type FillRow,
+  type FillValues,
   fillsOf,
   findOrder,
   findOrderByClientId,
@@ -46,6 +47,7 @@ import {
   moveTrailingStop,
   type OrderRow,
   openSiblings,
+  pageOrders,
   postLedgerEntries,
   postLedgerEntry,
   transitionOrder,
@@ -250,12 +252,8 @@ export class TradingService {
   }
 
   async listOrders(user: UserRow, query: ListOrdersQuery) {
-    const { rows, total } = await listOrders(this.deps.db, { userId: user.id, ...query });
-    const allFills = await fillsOf(
-      this.deps.db,
-      rows.map((r) => r.id),
-    );
-    return { orders: rows.map((row) => toResponse(row, allFills)), total };
+    const { rows, total } = await pageOrders(this.deps.db, { userId: user.id, ...query });
+    return { orders: rows.map((row) => toResponse(row, row.fills)), total };
   }
 
   async portfolio(user: UserRow): Promise<PortfolioResponse> {
@@ -741,8 +739,8 @@ function hashRequest(body: PlaceOrderBody): string {
 
 const trim = (value: string | null) => (value === null ? null : new Decimal(value).toFixed());
 
-function toResponse(order: OrderRow, allFills: readonly FillRow[]): OrderResponse {
-  const own = allFills.filter((f) => f.orderId === order.id);
+/** The order as the api shows it, with its fills (the order's own, oldest first). */
+function toResponse(order: OrderRow, own: readonly FillValues[]): OrderResponse {
   const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
   const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
   return {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type FillRow, fills, type OrderRow, orders, positions } from "../schema.ts";
 
@@ -49,18 +49,58 @@ export async function transitionOrder(
   return row ?? null;
 }
 
-export async function listOrders(
+export interface OrderFilter {
+  userId: string;
+  symbol?: string;
+  side?: string;
+  status?: string;
+  open?: boolean;
+}
+
+/** A fill as an order page carries it. */
+export type FillValues = Pick<FillRow, "price" | "quantity" | "fee" | "createdAt">;
+
+/**
+ * A page of a user's orders, newest first, each with its fills, and how many
+ * orders match in all: one statement (the fills and the count are subqueries).
+ */
+export async function pageOrders(
   db: Db,
-  params: {
-    userId: string;
-    symbol?: string;
-    side?: string;
-    status?: string;
-    open?: boolean;
-    limit: number;
-    offset: number;
-  },
-): Promise<{ rows: OrderRow[]; total: number }> {
+  params: OrderFilter & { limit: number; offset: number },
+): Promise<{ rows: (OrderRow & { fills: FillValues[] })[]; total: number }> {
+  const where = orderFilter(params);
+  // Amounts as text (JSON numbers would lose digits), times as epoch milliseconds. `orders.id` is
+  // spelled out: drizzle writes a one-table select's columns unqualified, which here would mean `f.id`.
+  const fillsOfOrder = sql<{ price: string; quantity: string; fee: string; time: number }[]>`coalesce((
+    select json_agg(json_build_object(
+      'price', f.price::text, 'quantity', f.quantity::text, 'fee', f.fee::text,
+      'time', floor(extract(epoch from f.created_at) * 1000)::float8
+    ) order by f.created_at)
+    from ${fills} f where f.order_id = orders.id), '[]'::json)`;
+  const rows = await db
+    .select({
+      ...getTableColumns(orders),
+      fills: fillsOfOrder,
+      total: sql`(select count(*) from ${orders} where ${where})`.mapWith(Number),
+    })
+    .from(orders)
+    .where(where)
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(params.limit)
+    .offset(params.offset);
+  const total =
+    rows[0]?.total ??
+    (params.offset === 0 ? 0 : ((await db.select({ value: count() }).from(orders).where(where))[0]?.value ?? 0));
+  return {
+    rows: rows.map(({ fills: own, total: _, ...order }) => ({
+      ...order,
+      fills: own.map((f) => ({ price: f.price, quantity: f.quantity, fee: f.fee, createdAt: new Date(f.time) })),
+    })),
+    total,
+  };
+}
+
+function orderFilter(params: OrderFilter): SQL | undefined {
   const filters: (SQL | undefined)[] = [
     eq(orders.userId, params.userId),
     params.symbol ? eq(orders.symbol, params.symbol) : undefined,
@@ -72,7 +112,14 @@ export async function listOrders(
         ? inArray(orders.status, ["new", "partially_filled"])
         : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]),
   ];
-  const where = and(...filters);
+  return and(...filters);
+}
+
+export async function listOrders(
+  db: Db,
+  params: OrderFilter & { limit: number; offset: number },
+): Promise<{ rows: OrderRow[]; total: number }> {
+  const where = orderFilter(params);
   const [rows, [total]] = await Promise.all([
     db
       .select()
