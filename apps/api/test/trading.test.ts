@@ -240,6 +240,17 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     await ledgerMatches(id);
   });
 
+  it("fills simultaneous first buys of an asset the account never held (no balance or position row yet)", async () => {
+    const { id, user } = await trader("ned");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const body = { symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.01", timeInForce: "gtc" } as const;
+    // Straight to the service: through HTTP the requests arrive too spread out to race as tightly.
+    const answers = await Promise.allSettled(Array.from({ length: 20 }, () => app.trading.placeOrder(user, body)));
+    expect(answers.filter((a) => a.status === "rejected").map((a) => String(a.reason))).toEqual([]);
+    expect((await balances(id)).BTC).toEqual({ available: "0.2", held: "0" });
+    await ledgerMatches(id);
+  });
+
   it("lists only the user's orders, each exactly as GET /api/trades/:id shows it, with the total on every page", async () => {
     const { cookie } = await trader("lia");
     const other = await trader("max");

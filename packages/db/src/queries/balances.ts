@@ -1,3 +1,4 @@
+import { Decimal } from "@tradeboard/core";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type BalanceRow, balances, type LedgerEntryRow, ledgerEntries } from "../schema.ts";
@@ -25,57 +26,58 @@ export async function postLedgerEntry(db: Db, entry: LedgerEntry): Promise<void>
 }
 
 /**
- * Appends the entries and applies their sums per user and asset to the
- * balances, in one statement (one round trip, and the balance rows stay locked
- * no longer than that statement and the commit). The balances change only by
- * what the ledger rows this statement inserted say. The rows are locked in
- * (user, asset) order, so two statements touching the same balances never wait
- * on each other in a cycle. The CHECK constraints see the net change of the
- * batch: a release and a payment of the same asset in one call are checked
- * together, as the committed state would be.
+ * Appends the entries in one statement and applies their sums per user and
+ * asset to the balances, one statement per balance, in (user, asset) order so
+ * that two transactions touching the same balances never wait on each other in
+ * a cycle. The CHECK constraints see the net change of the batch: a release and
+ * a payment of the same asset in one call are checked together, as the
+ * committed state would be.
  */
 export async function postLedgerEntries(db: Db, entries: readonly LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = sql.join(
-    entries.map(
-      (e) =>
-        sql`(${e.userId}::uuid, ${e.asset}, ${e.kind}, ${e.availableDelta}::numeric, ${e.heldDelta ?? "0"}::numeric, ${e.reference ?? null})`,
-    ),
-    sql`, `,
-  );
-  // UPDATE first and INSERT only for a balance that does not exist yet: Postgres
-  // checks an INSERT's candidate row against the CHECK constraints before it
-  // notices the conflict, so a negative delta on an existing balance must never
-  // travel as an insert (on a missing one it is refused, as it should be).
-  await db.execute(sql`
-    with entries as (
-      insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
-      values ${rows}
-      returning user_id, asset, available_delta, held_delta
-    ), deltas as (
-      select user_id, asset, sum(available_delta) as available, sum(held_delta) as held
-      from entries group by user_id, asset
-    ), locked as (
-      select b.user_id, b.asset from balances b
-      join deltas d on d.user_id = b.user_id and d.asset = b.asset
-      order by b.user_id, b.asset
-      for update of b
-    ), updated as (
-      update balances b
-      set available = b.available + d.available, held = b.held + d.held, updated_at = now()
-      from locked l join deltas d on d.user_id = l.user_id and d.asset = l.asset
-      where b.user_id = l.user_id and b.asset = l.asset
-      returning b.user_id, b.asset
-    )
-    insert into balances (user_id, asset, available, held)
-    select d.user_id, d.asset, d.available, d.held from deltas d
-    where not exists (select 1 from updated u where u.user_id = d.user_id and u.asset = d.asset)
-    order by d.user_id, d.asset
-    on conflict (user_id, asset) do update set
-      available = balances.available + excluded.available,
-      held = balances.held + excluded.held,
-      updated_at = now()
-  `);
+  await db.insert(ledgerEntries).values(entries.map((e) => ({ ...e, heldDelta: e.heldDelta ?? "0" })));
+  const sums = new Map<string, { userId: string; asset: string; available: Decimal; held: Decimal }>();
+  for (const e of entries) {
+    const key = `${e.userId}\n${e.asset}`;
+    const sum = sums.get(key) ?? { userId: e.userId, asset: e.asset, available: new Decimal(0), held: new Decimal(0) };
+    sum.available = sum.available.plus(e.availableDelta);
+    sum.held = sum.held.plus(e.heldDelta ?? "0");
+    sums.set(key, sum);
+  }
+  for (const key of [...sums.keys()].sort()) {
+    const sum = sums.get(key);
+    if (sum) await applyToBalance(db, { ...sum, available: sum.available.toFixed(), held: sum.held.toFixed() });
+  }
+}
+
+async function applyToBalance(
+  db: Db,
+  change: { userId: string; asset: string; available: string; held: string },
+): Promise<void> {
+  // UPDATE first: Postgres checks an INSERT's candidate row against the CHECK
+  // constraints before it notices the conflict, so a negative delta must never
+  // travel as an insert.
+  const updated = await db
+    .update(balances)
+    .set({
+      available: sql`${balances.available} + ${change.available}::numeric`,
+      held: sql`${balances.held} + ${change.held}::numeric`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(balances.userId, change.userId), eq(balances.asset, change.asset)))
+    .returning({ asset: balances.asset });
+  if (updated.length > 0) return;
+  await db
+    .insert(balances)
+    .values({ userId: change.userId, asset: change.asset, available: change.available, held: change.held })
+    .onConflictDoUpdate({
+      target: [balances.userId, balances.asset],
+      set: {
+        available: sql`${balances.available} + ${change.available}::numeric`,
+        held: sql`${balances.held} + ${change.held}::numeric`,
+        updatedAt: sql`now()`,
+      },
+    });
 }
 
 /** Per asset, the sums of a user's ledger deltas: always equal to the balances. */
