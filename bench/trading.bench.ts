@@ -119,6 +119,8 @@ const place = await load({
   headers: { cookie, "content-type": "application/json" },
   body: JSON.stringify({ symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.001" }),
 });
+// Statistics as a running api has them (PGlite: the api's periodic ANALYZE; Postgres: autovacuum).
+await database.analyze();
 const list = await load({ url: `${apiUrl}/api/trades?limit=50`, headers: { cookie } });
 await app.close();
 await database.close();

@@ -29,6 +29,12 @@ const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, "pglite") },
 );
 await database.migrate();
+// PGlite has no autovacuum: keep the planner's statistics fresh (at start, then every 10 minutes).
+const analyzeTimer =
+  database.driver === "pglite"
+    ? setInterval(() => void database.analyze().catch(() => {}), 10 * 60_000).unref()
+    : undefined;
+if (database.driver === "pglite") await database.analyze();
 
 const app = await buildServer({ database, config }, { logger });
 const where =
@@ -55,6 +61,7 @@ async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info(`${signal}: shutting down`);
+  clearInterval(analyzeTimer);
   await app.close();
   await database.close();
   process.exit(0);

@@ -22,6 +22,12 @@ export interface Database {
   migrate(): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Refreshes the planner's statistics (ANALYZE). Postgres's autovacuum does it
+   * on its own; PGlite has no autovacuum, and without statistics it sorts a
+   * user's whole history to show one page.
+   */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       driver: "postgres",
       migrate: () => migratePostgres(db, { migrationsFolder }),
       ping: () => ping(db),
+      analyze: () => analyze(db),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -57,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     driver: "pglite",
     migrate: () => migratePglite(db, { migrationsFolder }),
     ping: () => ping(db),
+    analyze: () => analyze(db),
     close: () => client.close(),
   };
 }
@@ -102,6 +110,10 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+async function analyze(db: Db): Promise<void> {
+  await db.execute(sql`analyze`);
 }
 
 async function ping(db: Db): Promise<boolean> {

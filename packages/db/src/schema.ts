@@ -177,7 +177,8 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex("orders_user_client_order_id_idx").on(t.userId, t.clientOrderId),
-    index("orders_user_created_idx").on(t.userId, t.createdAt),
+    // Newest first, ties by id: a page of the history reads only its own rows.
+    index("orders_user_created_id_idx").on(t.userId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("orders_open_idx").on(t.status),
     index("orders_oco_group_idx").on(t.ocoGroup),
     check("orders_hold_nonnegative", sql`${t.holdAmount} >= 0`),
