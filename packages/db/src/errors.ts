@@ -16,3 +16,9 @@ function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** True when Postgres broke a lock cycle (40P01) or a serialization conflict (40001): the transaction may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === "40P01" || state === "40001";
+}

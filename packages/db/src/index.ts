@@ -7,3 +7,4 @@ export * from "./queries/orders.ts";
 export * from "./queries/users.ts";
 export * from "./queries/wallets.ts";
 export * from "./schema.ts";
+export * from "./transaction.ts";

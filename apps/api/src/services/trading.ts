@@ -50,6 +50,7 @@ import {
   pageOrders,
   postLedgerEntries,
   postLedgerEntry,
+  retryingTransaction,
   transitionOrder,
   type UserRow,
 } from "@tradeboard/db";
@@ -150,7 +151,7 @@ export class TradingService {
     let exits: OrderRow[] = [];
     let fills: FillRow[] = [];
     try {
-      order = await this.deps.db.transaction(async (tx) => {
+      order = await retryingTransaction(this.deps.db, async (tx) => {
         if (fillPrice) {
           // Filled in the transaction that creates it: written as filled at once.
           const inserted = await insertOrder(tx, {
@@ -229,7 +230,7 @@ export class TradingService {
   async cancelOrder(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderResponse> {
     const order = await this.find(user, ref);
     let twins: OrderRow[] = [];
-    const canceled = await this.deps.db.transaction(async (tx) => {
+    const canceled = await retryingTransaction(this.deps.db, async (tx) => {
       const row = await transitionOrder(tx, {
         id: order.id,
         from: ["new", "partially_filled"],
@@ -297,7 +298,7 @@ export class TradingService {
    * all as ledger entries; positions are forgotten, order history kept.
    */
   async resetAccount(user: UserRow, startingBalance: string): Promise<void> {
-    const canceled = await this.deps.db.transaction(async (tx) => {
+    const canceled = await retryingTransaction(this.deps.db, async (tx) => {
       const open = await listOrders(tx, { userId: user.id, open: true, limit: 1_000_000, offset: 0 });
       const releases: LedgerEntry[] = [];
       for (const order of open.rows) {
@@ -430,7 +431,7 @@ export class TradingService {
     let twins: OrderRow[] = [];
     let fills: FillRow[] = [];
     try {
-      filled = await this.deps.db.transaction(async (tx) => {
+      filled = await retryingTransaction(this.deps.db, async (tx) => {
         const claimed = await transitionOrder(tx, {
           id: order.id,
           from: ["new"],
@@ -448,7 +449,7 @@ export class TradingService {
     } catch (error) {
       if (!isCheckViolation(error)) throw error;
       // The price gapped past what the order reserved and the account cannot pay the difference.
-      filled = await this.deps.db.transaction(async (tx) => {
+      filled = await retryingTransaction(this.deps.db, async (tx) => {
         const rejected = await transitionOrder(tx, {
           id: order.id,
           from: ["new"],
