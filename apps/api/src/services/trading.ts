@@ -394,9 +394,28 @@ export class TradingService {
           await this.trigger(entry, price);
         } catch (error) {
           this.deps.log?.(`order ${entry.orderId} could not be processed: ${(error as Error).message}`);
+          this.rearm(entry);
         }
       }
     });
+  }
+
+  /**
+   * A triggered order whose processing failed (its transaction rolled back, so
+   * it is still open) goes back into the index after a pause, to be tried on a
+   * later tick instead of waiting for the next restart.
+   */
+  private rearm(entry: Resting): void {
+    const timer = setTimeout(() => {
+      findOrder(this.deps.db, { userId: entry.userId, id: entry.orderId })
+        .then((order) => {
+          if (order?.status === "new") this.rest(order);
+        })
+        .catch(() => {
+          // The database is away (or closed): the order is rebuilt from it on the next start.
+        });
+    }, 1_000);
+    timer.unref();
   }
 
   /** Resolves when every fill triggered so far is written. */
