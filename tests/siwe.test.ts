@@ -1,7 +1,6 @@
-import type { Hex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SiweFields, signSiwe } from "../apps/api/test/helpers/siwe.ts";
 import { type RunningSystem, startSystem } from "./helpers/system.ts";
 
 /**
@@ -10,12 +9,10 @@ import { type RunningSystem, startSystem } from "./helpers/system.ts";
  */
 describe("Sign-In with Ethereum through Auth.js", () => {
   let system: RunningSystem;
-  let host: string;
   let adminCookie: string;
 
   beforeAll(async () => {
     system = await startSystem();
-    host = new URL(system.webUrl).host;
     const admin = await signInWith("credentials", { email: "demo@tradeboard.dev", password: "tradeboard-demo" });
     if (!admin.cookie) throw new Error(`the demo administrator could not sign in: ${admin.status} ${admin.location}`);
     adminCookie = admin.cookie;
@@ -49,24 +46,9 @@ describe("Sign-In with Ethereum through Auth.js", () => {
     };
   }
 
-  async function signedMessage(
-    wallet: PrivateKeyAccount,
-    overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {},
-  ): Promise<{ message: string; signature: Hex }> {
+  async function signedMessage(wallet: PrivateKeyAccount, overrides: SiweFields = {}) {
     const { nonce } = (await (await fetch(web("/api/siwe/nonce"))).json()) as { nonce: string };
-    const message = createSiweMessage({
-      address: wallet.address,
-      chainId: 1,
-      domain: host,
-      uri: system.webUrl,
-      nonce,
-      version: "1",
-      statement: "Sign in to Tradeboard.",
-      issuedAt: new Date(),
-      expirationTime: new Date(Date.now() + 5 * 60_000),
-      ...overrides,
-    });
-    return { message, signature: await wallet.signMessage({ message }) };
+    return signSiwe(wallet, { origin: system.webUrl, nonce }, overrides);
   }
 
   const me = async (cookie: string) => {

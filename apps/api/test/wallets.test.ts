@@ -12,6 +12,7 @@ import { NONCES_PER_MINUTE } from "../src/routes/wallets.ts";
 import { SiweService } from "../src/services/siwe.ts";
 import { sessionCookie, signedInUser, TEST_SECRET, testApp, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { type SiweFields, signSiwe } from "./helpers/siwe.ts";
 
 const SERVICE_KEY = deriveServiceKey(TEST_SECRET);
 const HOST = new URL(WEB_ORIGIN).host;
@@ -39,25 +40,8 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
   };
 
   /** What the browser does: a nonce from the api, a message for this site, signed by the wallet. */
-  async function signed(
-    wallet: Wallet,
-    overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {},
-    target = app,
-  ): Promise<{ message: string; signature: Hex }> {
-    const message = createSiweMessage({
-      address: wallet.address,
-      chainId: 1,
-      domain: HOST,
-      uri: WEB_ORIGIN,
-      nonce: await nonce(target),
-      version: "1",
-      statement: "Sign in to Tradeboard.",
-      issuedAt: new Date(),
-      expirationTime: new Date(Date.now() + 5 * 60_000),
-      ...overrides,
-    });
-    return { message, signature: await wallet.signMessage({ message }) };
-  }
+  const signed = async (wallet: Wallet, overrides: SiweFields = {}, target = app) =>
+    signSiwe(wallet, { origin: WEB_ORIGIN, nonce: await nonce(target) }, overrides);
 
   const signIn = (body: object, target = app, key: string | null = SERVICE_KEY) =>
     target.inject({
