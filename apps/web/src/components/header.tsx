@@ -9,7 +9,8 @@ export function Header({ session }: { session: Session | null }) {
   const user = session?.user;
   return (
     <header className="border-b border-zinc-200 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
-      <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+      {/* On a phone the nav wraps to a second row instead of widening the page. */}
+      <div className="mx-auto flex min-h-14 max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2">
         <Link href={user ? "/dashboard" : "/"} className="flex items-center gap-2 font-semibold tracking-tight">
           <span
             aria-hidden="true"
@@ -20,7 +21,7 @@ export function Header({ session }: { session: Session | null }) {
           Tradeboard
         </Link>
         {user && (
-          <nav className="flex gap-4 text-sm text-zinc-600 dark:text-zinc-400">
+          <nav className="order-last flex w-full gap-4 text-sm text-zinc-600 sm:order-none sm:w-auto dark:text-zinc-400">
             <Link href="/dashboard" className="hover:text-zinc-900 dark:hover:text-white">
               Dashboard
             </Link>

@@ -33,10 +33,10 @@ export function ThemeSwitch() {
                 : "text-zinc-500 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-white"
             }`}
           >
-            <span aria-hidden="true" className="mr-1">
+            <span aria-hidden="true" className="sm:mr-1">
               {option.icon}
             </span>
-            {option.label}
+            <span className="sr-only sm:not-sr-only">{option.label}</span>
           </button>
         );
       })}
