@@ -1,4 +1,4 @@
-import type { SiweMessageBody, WalletResponse } from "@tradeboard/contracts";
+import { type SiweMessageBody, shortAddress, type WalletResponse } from "@tradeboard/contracts";
 import {
   type Db,
   deleteWalletKeepingSignIn,
@@ -17,11 +17,6 @@ export interface WalletsDeps {
   db: Db;
   siwe: SiweService;
   initialBalance: string;
-}
-
-/** "0x1234…abcd": how an address is shown where a name would be. */
-export function shortAddress(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
 /**

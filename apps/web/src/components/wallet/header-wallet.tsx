@@ -1,6 +1,8 @@
 "use client";
+import { shortAddress } from "@tradeboard/contracts";
 import Link from "next/link";
-import { shortAddress, useLinkedWallets } from "@/lib/wallet/hooks";
+import { truncateDecimals } from "@/lib/format";
+import { useLinkedWallets } from "@/lib/wallet/hooks";
 
 /** The header's wallet: the first linked address, shortened, and its native balance when the api can read it. */
 export function HeaderWallet() {
@@ -18,16 +20,9 @@ export function HeaderWallet() {
       {shortAddress(wallet.address)}
       {wallet.nativeBalance && (
         <span className="text-zinc-500">
-          · {trimDecimals(wallet.nativeBalance.amount)} {wallet.nativeBalance.symbol}
+          · {truncateDecimals(wallet.nativeBalance.amount, 4)} {wallet.nativeBalance.symbol}
         </span>
       )}
     </Link>
   );
-}
-
-/** "1.234567891234" → "1.2346": the header has no room for 18 places (exact, by string). */
-function trimDecimals(amount: string, places = 4): string {
-  const [whole, fraction = ""] = amount.split(".");
-  const cut = fraction.slice(0, places).replace(/0+$/, "");
-  return cut ? `${whole}.${cut}` : (whole ?? amount);
 }

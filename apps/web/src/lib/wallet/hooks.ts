@@ -15,10 +15,6 @@ export function useLinkedWallets(enabled = true) {
   });
 }
 
-export function shortAddress(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
 const CHAIN_NAMES: Record<number, string> = {
   1: "Ethereum",
   10: "OP Mainnet",
