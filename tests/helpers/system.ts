@@ -10,9 +10,10 @@ const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * The browser's WebSocket URL is fixed when the web app is built, so the tests'
- * build (apps/web `build:e2e`, into .next-e2e) points at this api port.
+ * build (apps/web `build:e2e`, into .next-e2e) points at this api port
+ * (`E2E_API_PORT`, 3201 unless set, read by the build script as well).
  */
-export const E2E_API_PORT = 3201;
+export const E2E_API_PORT = Number(process.env.E2E_API_PORT ?? 3201);
 const E2E_DIST_DIR = ".next-e2e";
 
 export interface RunningSystem {
