@@ -18,6 +18,8 @@ import type { MarketFeed } from "../market/feed.ts";
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = INTERVAL_MS["1m"];
+/** The most one-minute candles a gap-fill transaction writes (a UTC day). */
+export const GAP_FILL_BATCH_MINUTES = 1440;
 
 /** The places of a grid step: "0.01" → 2, "1" → 0. */
 function placesOf(step: string): number {
@@ -219,52 +221,25 @@ export class MarketService {
     };
   }
 
-  /** History up to the current minute (generated once, then only the gap since the last run), and live state. */
+  /**
+   * History up to the current minute: generated once, then only the gap since
+   * the last run, never further back than the backfill window, written one day
+   * at a time (its own transaction each) with progress in the log.
+   */
   private async prepare(spec: MarketSpec): Promise<MarketState> {
     const { db } = this.deps;
     const now = this.now();
     const currentMinute = candleOpenTime(now, "1m");
     const latest = await latestCandle(db, { symbol: spec.symbol, interval: "1m" });
-    const from = latest ? latest.time + MINUTE_MS : candleOpenTime(now - this.deps.backfillDays * DAY_MS, "1d");
-
-    if (from < currentMinute) {
-      const started = Date.now();
-      const { candles: generated } = generateHistory(spec, {
-        seed: `${this.deps.seed}:${spec.symbol}:${from}`,
-        fromMs: from,
-        toMs: currentMinute,
-        startPrice: latest?.close,
-      });
-      // The coarser candle that straddles `from` also needs the minutes stored before it.
-      const before = latest
-        ? (
-            await listCandles(db, {
-              symbol: spec.symbol,
-              interval: "1m",
-              from: candleOpenTime(from, "1d"),
-              limit: 1440,
-            })
-          ).filter((c) => c.time < from)
-        : [];
-      const minutes = [...before, ...generated];
-      const rows: { symbol: string; interval: string; candle: Candle }[] = generated.map((candle) => ({
-        symbol: spec.symbol,
-        interval: "1m",
-        candle,
-      }));
-      for (const interval of CANDLE_INTERVALS) {
-        if (interval === "1m") continue;
-        const firstOpen = candleOpenTime(from, interval);
-        for (const candle of mergeCandles(minutes, interval)) {
-          const isClosed = candle.time + INTERVAL_MS[interval] <= currentMinute;
-          if (isClosed && candle.time >= firstOpen) rows.push({ symbol: spec.symbol, interval, candle });
-        }
-      }
-      await db.transaction((tx) => saveCandles(tx, rows));
+    const windowStart = candleOpenTime(now - this.deps.backfillDays * DAY_MS, "1d");
+    let from = latest ? latest.time + MINUTE_MS : windowStart;
+    if (from < windowStart) {
       this.deps.log?.(
-        `${spec.symbol}: ${latest ? "filled the gap with" : "backfilled"} ${generated.length} one-minute candles (${rows.length} rows in ${Date.now() - started} ms)`,
+        `${spec.symbol}: skipped ${(windowStart - from) / MINUTE_MS} missing minutes older than the ${this.deps.backfillDays}-day backfill window`,
       );
+      from = windowStart;
     }
+    if (from < currentMinute) await this.fillHistory(spec, { from, to: currentMinute, latest });
 
     const window = await listCandles(db, {
       symbol: spec.symbol,
@@ -298,6 +273,73 @@ export class MarketService {
     };
     state.ticker = this.computeTicker(state);
     return state;
+  }
+
+  /**
+   * Writes the one-minute candles of [from, to) and the coarser candles they
+   * close, in batches of at most GAP_FILL_BATCH_MINUTES minutes that never
+   * cross a UTC day (so every coarser candle of a batch is whole in it), one
+   * transaction each: a long pause is many short transactions, not one huge one.
+   */
+  private async fillHistory(
+    spec: MarketSpec,
+    range: { from: number; to: number; latest: Candle | null },
+  ): Promise<void> {
+    const { db } = this.deps;
+    const started = Date.now();
+    const total = (range.to - range.from) / MINUTE_MS;
+    let done = 0;
+    let rowsWritten = 0;
+    let startPrice = range.latest?.close;
+    for (let batchStart = range.from; batchStart < range.to; ) {
+      const batchEnd = Math.min(
+        range.to,
+        batchStart + GAP_FILL_BATCH_MINUTES * MINUTE_MS,
+        candleOpenTime(batchStart, "1d") + DAY_MS,
+      );
+      const { candles: generated, lastPrice } = generateHistory(spec, {
+        seed: `${this.deps.seed}:${spec.symbol}:${batchStart}`,
+        fromMs: batchStart,
+        toMs: batchEnd,
+        startPrice,
+      });
+      startPrice = lastPrice;
+      // A coarser candle that straddles the batch's start also needs the minutes stored before it (same day).
+      const dayStart = candleOpenTime(batchStart, "1d");
+      const before =
+        batchStart > dayStart
+          ? (
+              await listCandles(db, {
+                symbol: spec.symbol,
+                interval: "1m",
+                from: dayStart,
+                to: batchStart - MINUTE_MS,
+                limit: 1440,
+              })
+            ).filter((c) => c.time < batchStart)
+          : [];
+      const minutes = [...before, ...generated];
+      const rows: { symbol: string; interval: string; candle: Candle }[] = generated.map((candle) => ({
+        symbol: spec.symbol,
+        interval: "1m",
+        candle,
+      }));
+      for (const interval of CANDLE_INTERVALS) {
+        if (interval === "1m") continue;
+        const firstOpen = candleOpenTime(batchStart, interval);
+        for (const candle of mergeCandles(minutes, interval)) {
+          const isClosed = candle.time + INTERVAL_MS[interval] <= range.to;
+          if (isClosed && candle.time >= firstOpen) rows.push({ symbol: spec.symbol, interval, candle });
+        }
+      }
+      await db.transaction((tx) => saveCandles(tx, rows));
+      done += (batchEnd - batchStart) / MINUTE_MS;
+      rowsWritten += rows.length;
+      this.deps.log?.(
+        `${spec.symbol}: gap fill ${new Date(batchStart).toISOString().slice(0, 10)}: ${done}/${total} minutes (${rowsWritten} rows, ${Date.now() - started} ms)`,
+      );
+      batchStart = batchEnd;
+    }
   }
 
   /** Writes the candles closed since the last write (every second on its own, and on stop). */
