@@ -1,4 +1,4 @@
-import type { CandlesQuery, MarketSummary, Ticker, Candle as WireCandle } from "@tradeboard/contracts";
+import type { CandlesQuery, FeedStatus, MarketSummary, Ticker, Candle as WireCandle } from "@tradeboard/contracts";
 import { candlesChannel, tickerChannel } from "@tradeboard/contracts";
 import {
   CANDLE_INTERVALS,
@@ -14,7 +14,7 @@ import {
   type Tick,
 } from "@tradeboard/core";
 import { type Db, latestCandle, listCandles, saveCandles } from "@tradeboard/db";
-import type { MarketFeed } from "../market/feed.ts";
+import type { FeedConnection, MarketFeed, StaleReason } from "../market/feed.ts";
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = INTERVAL_MS["1m"];
@@ -38,7 +38,21 @@ interface MarketState {
   /** Aggregates of `window`, recomputed when a minute closes (not on every tick). */
   windowStats: { open: Decimal; high: Decimal; low: Decimal; volume: Decimal } | null;
   ticker: Ticker;
+  /** No fresh data from the venue (simulated markets never are). Ticks still move the price and candles, but fire nothing. */
+  stale: boolean;
+  staleReason: StaleReason | null;
+  /** Open time of the first minute whose candles must come again from the venue (after a disconnect, a resync or a failed backfill). */
+  gapFrom: number | null;
+  repairing: boolean;
 }
+
+const STALE_TEXT: Record<StaleReason, string> = {
+  connecting: "has not sent data yet",
+  unreachable: "is unreachable",
+  disconnected: "disconnected",
+  no_data: "sent nothing recently",
+  resync: "is being resynchronised after a gap",
+};
 
 export interface Publisher {
   publish(channel: string, type: "ticker" | "candle", data: unknown): number;
@@ -67,6 +81,10 @@ export class MarketService {
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly priceListeners: ((symbol: string, price: string, time: number) => void)[] = [];
+  private connection: FeedConnection = { state: "connected", message: null };
+  private repairs: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: MarketServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -79,14 +97,48 @@ export class MarketService {
 
   start(): void {
     const lastPrices = new Map([...this.markets].map(([symbol, state]) => [symbol, state.price]));
-    this.deps.feed.start((tick) => this.onTick(tick), lastPrices);
+    this.deps.feed.start((tick) => this.onTick(tick), lastPrices, {
+      status: (symbol, status) => this.onStatus(symbol, status.stale, status.reason),
+      connection: (connection) => {
+        this.connection = connection;
+      },
+    });
     this.flushTimer = setInterval(() => void this.flush(), 1000);
+    // A live feed's history comes from the venue, in the background: the api serves what it has meanwhile.
+    for (const state of this.markets.values()) if (state.gapFrom !== null) this.repair(state);
+    if (this.deps.feed.history) {
+      this.retryTimer = setInterval(() => {
+        for (const state of this.markets.values()) if (state.gapFrom !== null && !state.stale) this.repair(state);
+      }, 30_000).unref();
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.deps.feed.stop();
     clearInterval(this.flushTimer);
+    clearInterval(this.retryTimer);
+    await this.repairs;
     await this.flush();
+  }
+
+  /** Where prices come from and whether the venue answers (for the page's live indicator). */
+  feedStatus(): FeedStatus {
+    const { kind, source } = this.deps.feed;
+    return { kind, source, state: this.connection.state, message: this.connection.message };
+  }
+
+  /** Why new market orders on this market must wait, or undefined when its prices are fresh. */
+  staleReason(symbol: string): string | undefined {
+    const state = this.markets.get(symbol);
+    if (!state?.stale) return undefined;
+    const why = state.repairing ? STALE_TEXT.resync : STALE_TEXT[state.staleReason ?? "no_data"];
+    return `${symbol} has no fresh prices: ${this.deps.feed.source} ${why}. Market orders resume when prices are fresh again.`;
+  }
+
+  /** Resolves when every history repair started so far has finished (tests wait on it). */
+  repaired(): Promise<void> {
+    return this.repairs;
   }
 
   list(): MarketSummary[] {
@@ -142,6 +194,106 @@ export class MarketService {
     return current && { type: "candle", data: { ...this.format(state, current), closed: false } };
   }
 
+  private onStatus(symbol: string, stale: boolean, reason: StaleReason | null): void {
+    const state = this.markets.get(symbol);
+    if (!state) return;
+    const wasStale = state.stale;
+    state.staleReason = reason;
+    // Data lost while disconnected or out of sync: the venue's candles replace those minutes.
+    if (stale && (reason === "disconnected" || reason === "resync" || reason === "unreachable")) {
+      state.gapFrom ??= candleOpenTime(state.time, "1m");
+    }
+    state.stale = stale || state.repairing;
+    if (!stale && state.gapFrom !== null) this.repair(state);
+    if (state.stale !== wasStale) {
+      this.deps.log?.(`${symbol}: ${state.stale ? `stale (${reason})` : "fresh"} on ${this.deps.feed.source}`);
+      this.publishTicker(state);
+    }
+  }
+
+  private publishTicker(state: MarketState): void {
+    state.ticker = this.computeTicker(state);
+    this.deps.publisher?.publish(tickerChannel(state.spec.symbol), "ticker", state.ticker);
+  }
+
+  /**
+   * Fetches the venue's candles from `gapFrom` to the current minute and
+   * stores them (they replace what was built from the trades seen around the
+   * gap), then resumes the forming candles from the stored minutes. The market
+   * is stale while this runs; a failure keeps the gap for the next attempt.
+   */
+  private repair(state: MarketState): void {
+    const history = this.deps.feed.history?.bind(this.deps.feed);
+    if (!history || state.repairing) return;
+    state.repairing = true;
+    const wasStale = state.stale;
+    state.stale = true;
+    if (!wasStale) this.publishTicker(state);
+    const symbol = state.spec.symbol;
+    this.repairs = this.repairs
+      .then(async () => {
+        const from = state.gapFrom;
+        const to = candleOpenTime(this.now(), "1m");
+        if (from === null || this.stopped) return;
+        if (from < to) {
+          await this.flush();
+          const candles = await history(symbol, from, to);
+          await this.fillHistory(state.spec, { from, to, latest: null }, async () => candles);
+          await this.resume(state);
+        }
+        if (state.gapFrom === from) state.gapFrom = null;
+      })
+      .catch((error: unknown) => {
+        this.deps.log?.(
+          `${symbol}: candles from ${this.deps.feed.source} not fetched (${(error as Error).message}); retrying later`,
+        );
+      })
+      .finally(() => {
+        state.repairing = false;
+        const feedStale = state.staleReason !== null;
+        if (state.stale && !feedStale) {
+          state.stale = false;
+          this.deps.log?.(`${symbol}: fresh on ${this.deps.feed.source}`);
+          this.publishTicker(state);
+        }
+      });
+  }
+
+  /** Rebuilds the forming candles and the 24-hour window from the stored minutes (after a repair rewrote them). */
+  private async resume(state: MarketState): Promise<void> {
+    await this.flush();
+    const symbol = state.spec.symbol;
+    const now = this.now();
+    const currentMinute = candleOpenTime(now, "1m");
+    const window = await listCandles(this.deps.db, {
+      symbol,
+      interval: "1m",
+      from: currentMinute - DAY_MS,
+      to: currentMinute - MINUTE_MS,
+      limit: 1440,
+    });
+    const forming = state.builders.get("1m")?.current;
+    const live = forming && forming.time >= currentMinute ? forming : undefined;
+    for (const interval of CANDLE_INTERVALS) {
+      if (interval === "1m") {
+        state.builders.set("1m", new CandleBuilder("1m", live));
+        continue;
+      }
+      const open = candleOpenTime(now, interval);
+      const minutes = window.filter((c) => c.time >= open);
+      const partial = mergeCandles(live ? [...minutes, live] : minutes, interval)[0];
+      state.builders.set(interval, new CandleBuilder(interval, partial));
+    }
+    state.window = window;
+    state.windowStats = statsOf(window);
+    const last = window.at(-1);
+    if (!live && last && last.time + MINUTE_MS - 1 > state.time) {
+      state.price = last.close;
+      state.time = last.time + MINUTE_MS - 1;
+    }
+    this.publishTicker(state);
+  }
+
   private onTick(tick: Tick): void {
     const state = this.markets.get(tick.symbol);
     if (!state || tick.time < state.time) return;
@@ -165,6 +317,8 @@ export class MarketService {
     }
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
+    // Resting orders and alerts never fire on a stale market's prices (they may be out of date or incomplete).
+    if (state.stale) return;
     for (const listener of this.priceListeners) listener(tick.symbol, tick.price, tick.time);
   }
 
@@ -201,12 +355,26 @@ export class MarketService {
       change24h: change.toFixed(state.pricePlaces),
       changePercent24h: percent.toFixed(2, Decimal.ROUND_HALF_EVEN),
       time: state.time,
+      stale: state.stale,
     };
   }
 
   private summary(state: MarketState): MarketSummary {
     const { symbol, base, quote, tickSize, lotSize, minNotional } = state.spec;
-    return { symbol, base, quote, tickSize, lotSize, minNotional, ticker: state.ticker };
+    const { kind, source } = this.deps.feed;
+    const venue = this.deps.feed.venueMarket?.(symbol);
+    return {
+      symbol,
+      base,
+      quote,
+      tickSize,
+      lotSize,
+      minNotional,
+      ticker: state.ticker,
+      source: { kind, name: source, venueSymbol: venue?.venueSymbol ?? symbol, quote: venue?.quote ?? quote },
+      stale: state.stale,
+      staleReason: state.stale ? (state.repairing ? "resync" : (state.staleReason ?? "no_data")) : null,
+    };
   }
 
   private format(state: MarketState, candle: Candle): WireCandle {
@@ -239,7 +407,9 @@ export class MarketService {
       );
       from = windowStart;
     }
-    if (from < currentMinute) await this.fillHistory(spec, { from, to: currentMinute, latest });
+    // A venue's candles are fetched in the background once started (`repair`); the simulator's are generated now.
+    const live = this.deps.feed.history !== undefined;
+    if (from < currentMinute && !live) await this.fillHistory(spec, { from, to: currentMinute, latest });
 
     const window = await listCandles(db, {
       symbol: spec.symbol,
@@ -270,6 +440,10 @@ export class MarketService {
       window,
       windowStats: statsOf(window),
       ticker: undefined as unknown as Ticker,
+      stale: live,
+      staleReason: live ? "connecting" : null,
+      gapFrom: live && from < currentMinute ? from : null,
+      repairing: false,
     };
     state.ticker = this.computeTicker(state);
     return state;
@@ -284,7 +458,10 @@ export class MarketService {
   private async fillHistory(
     spec: MarketSpec,
     range: { from: number; to: number; latest: Candle | null },
+    /** The venue's minutes of [from, to) (absent: the simulator generates them). */
+    source?: () => Promise<Candle[]>,
   ): Promise<void> {
+    const fetched = source ? await source() : undefined;
     const { db } = this.deps;
     const started = Date.now();
     const total = (range.to - range.from) / MINUTE_MS;
@@ -297,13 +474,19 @@ export class MarketService {
         batchStart + GAP_FILL_BATCH_MINUTES * MINUTE_MS,
         candleOpenTime(batchStart, "1d") + DAY_MS,
       );
-      const { candles: generated, lastPrice } = generateHistory(spec, {
-        seed: `${this.deps.seed}:${spec.symbol}:${batchStart}`,
-        fromMs: batchStart,
-        toMs: batchEnd,
-        startPrice,
-      });
-      startPrice = lastPrice;
+      let generated: Candle[];
+      if (fetched) {
+        generated = fetched.filter((c) => c.time >= batchStart && c.time < batchEnd);
+      } else {
+        const history = generateHistory(spec, {
+          seed: `${this.deps.seed}:${spec.symbol}:${batchStart}`,
+          fromMs: batchStart,
+          toMs: batchEnd,
+          startPrice,
+        });
+        generated = history.candles;
+        startPrice = history.lastPrice;
+      }
       // A coarser candle that straddles the batch's start also needs the minutes stored before it (same day).
       const dayStart = candleOpenTime(batchStart, "1d");
       const before =
@@ -318,6 +501,7 @@ export class MarketService {
               })
             ).filter((c) => c.time < batchStart)
           : [];
+      // The venue's minutes replace any stored ones of the batch (built from the trades seen around a gap).
       const minutes = [...before, ...generated];
       const rows: { symbol: string; interval: string; candle: Candle }[] = generated.map((candle) => ({
         symbol: spec.symbol,
