@@ -1,4 +1,4 @@
-import { CandleBuilder, type Candle, Decimal, type Tick } from "@tradeboard/core";
+import { type Candle, CandleBuilder, Decimal, type Tick } from "@tradeboard/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoinbaseFeed } from "../src/market/coinbase.ts";
 import { until, VenueServer } from "./helpers/venue-server.ts";
@@ -8,7 +8,13 @@ import { until, VenueServer } from "./helpers/venue-server.ts";
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0); // 2026-03-01T12:00:00Z = 1772366400 s
 let seq = 0;
 const msg = (channel: string, events: unknown[], sequence = seq++) =>
-  JSON.stringify({ channel, client_id: "", timestamp: "2026-03-01T12:00:00.123456789Z", sequence_num: sequence, events });
+  JSON.stringify({
+    channel,
+    client_id: "",
+    timestamp: "2026-03-01T12:00:00.123456789Z",
+    sequence_num: sequence,
+    events,
+  });
 const snapshot = (product: string, bids: [string, string][], offers: [string, string][]) =>
   msg("l2_data", [
     {
@@ -16,7 +22,12 @@ const snapshot = (product: string, bids: [string, string][], offers: [string, st
       product_id: product,
       updates: [
         ...bids.map(([p, q]) => ({ side: "bid", event_time: "1970-01-01T00:00:00Z", price_level: p, new_quantity: q })),
-        ...offers.map(([p, q]) => ({ side: "offer", event_time: "1970-01-01T00:00:00Z", price_level: p, new_quantity: q })),
+        ...offers.map(([p, q]) => ({
+          side: "offer",
+          event_time: "1970-01-01T00:00:00Z",
+          price_level: p,
+          new_quantity: q,
+        })),
       ],
     },
   ]);
@@ -28,7 +39,8 @@ const trade = (id: string, product: string, price: string, size: string, time: s
   side: "BUY",
   time,
 });
-const heartbeat = () => msg("heartbeats", [{ current_time: "2026-03-01 12:00:01 +0000 UTC", heartbeat_counter: String(seq) }]);
+const heartbeat = () =>
+  msg("heartbeats", [{ current_time: "2026-03-01 12:00:01 +0000 UTC", heartbeat_counter: String(seq) }]);
 
 describe("Coinbase Advanced Trade adapter against a local replay of its documented messages", () => {
   let server: VenueServer;
@@ -208,9 +220,7 @@ describe("Coinbase Advanced Trade adapter against a local replay of its document
     const logged = logs.length;
     server.send(
       "{not json",
-      msg("market_trades", [
-        { type: "update", trades: [trade("105", "BTC-USD", "abc", "1", "2026-03-01T12:01:20Z")] },
-      ]),
+      msg("market_trades", [{ type: "update", trades: [trade("105", "BTC-USD", "abc", "1", "2026-03-01T12:01:20Z")] }]),
       msg("market_trades", [
         { type: "update", trades: [trade("106", "BTC-USD", "63995.00", "0.1", "2026-03-01T12:01:30Z")] },
       ]),

@@ -435,7 +435,8 @@ export class MarketService {
       pricePlaces: placesOf(spec.tickSize),
       volumePlaces: placesOf(spec.lotSize),
       price: last?.close ?? spec.initialPrice,
-      time: last ? last.time + MINUTE_MS - 1 : now,
+      // A venue stamps trades with its own clock, a little behind ours: accept the whole current minute.
+      time: last ? last.time + MINUTE_MS - 1 : live ? currentMinute - 1 : now,
       builders,
       window,
       windowStats: statsOf(window),
