@@ -26,11 +26,33 @@ const REST_ASSET: Record<string, string> = { BTC: "XBT", DOGE: "XDG" };
  * Strings are matched first, so digits inside them are left alone.
  */
 export function parseKeepingNumbers(text: string): unknown {
-  return JSON.parse(
-    text.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) =>
-      token.charCodeAt(0) === 34 ? token : `"${token}"`,
-    ),
-  );
+  // One pass: copy the text, putting quotes around each number token outside strings.
+  let out = "";
+  let copied = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let end = i + 1;
+      for (; end < text.length; end++) {
+        const d = text.charCodeAt(end);
+        // digits, ".", "e", "E", "+", "-"
+        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+      }
+      out += `${text.slice(copied, i)}"${text.slice(i, end)}"`;
+      copied = end;
+      i = end - 1;
+    }
+  }
+  return JSON.parse(copied === 0 ? text : out + text.slice(copied));
 }
 
 /** A Kraken number (kept as text): decimals are normalised from exponent form, which JSON allows. */
@@ -195,9 +217,9 @@ export class KrakenFeed extends LiveFeed {
         live.book.set(side, krakenDecimal(level.price, "price"), krakenDecimal(level.qty, "qty"));
       }
     }
-    live.book.truncate(BOOK_DEPTH);
+    const top = live.book.truncate(BOOK_DEPTH);
     live.book.time = this.now();
-    const computed = krakenChecksum(live.book.top(10));
+    const computed = krakenChecksum(top);
     if (computed !== checksum) {
       this.resyncBook(live, `book checksum ${checksum} from Kraken, ${computed} here`);
       return;

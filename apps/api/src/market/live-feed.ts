@@ -385,11 +385,17 @@ export function arrayField(value: unknown, name: string): unknown[] {
   return value;
 }
 
-/** RFC 3339 with any number of fractional digits ("2023-02-09T20:32:50.714964855Z") → ms. */
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/** RFC 3339 in UTC with any number of fractional digits ("2023-02-09T20:32:50.714964855Z") → ms. */
 export function isoMs(value: unknown, name: string): number {
   if (typeof value !== "string") throw new MalformedMessage(`${name} is not a timestamp`);
-  const trimmed = value.replace(/(\.\d{3})\d+/, "$1");
-  const ms = Date.parse(trimmed);
-  if (!Number.isFinite(ms)) throw new MalformedMessage(`${name} is not a timestamp: ${value.slice(0, 40)}`);
-  return ms;
+  const m = ISO_UTC.exec(value);
+  if (m) {
+    const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
+    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  }
+  const parsed = Date.parse(value.replace(/(\.\d{3})\d+/, "$1"));
+  if (!Number.isFinite(parsed)) throw new MalformedMessage(`${name} is not a timestamp: ${value.slice(0, 40)}`);
+  return parsed;
 }

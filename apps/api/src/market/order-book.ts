@@ -63,6 +63,9 @@ export function isZeroDecimal(value: string): boolean {
 export class OrderBook {
   private readonly bids = new Map<string, BookLevel>();
   private readonly asks = new Map<string, BookLevel>();
+  /** The best key of each side, kept as levels change; null when the best level left (found again on demand). */
+  private bestBid: string | undefined | null;
+  private bestAsk: string | undefined | null;
   time = 0;
 
   constructor(readonly symbol: string) {}
@@ -70,6 +73,8 @@ export class OrderBook {
   clear(): void {
     this.bids.clear();
     this.asks.clear();
+    this.bestBid = undefined;
+    this.bestAsk = undefined;
   }
 
   get size(): { bids: number; asks: number } {
@@ -78,10 +83,36 @@ export class OrderBook {
 
   /** Sets a level to `quantity` (the new total at that price, not a delta); zero removes it. */
   set(side: "bid" | "ask", price: string, quantity: string): void {
-    const levels = side === "bid" ? this.bids : this.asks;
+    const bid = side === "bid";
+    const levels = bid ? this.bids : this.asks;
     const key = normalizeDecimal(price);
-    if (isZeroDecimal(quantity)) levels.delete(key);
-    else levels.set(key, { price, quantity });
+    const best = bid ? this.bestBid : this.bestAsk;
+    if (isZeroDecimal(quantity)) {
+      levels.delete(key);
+      if (key === best) this.setBest(bid, null);
+      return;
+    }
+    levels.set(key, { price, quantity });
+    if (best === null) return;
+    if (best === undefined || (bid ? compareDecimal(key, best) > 0 : compareDecimal(key, best) < 0))
+      this.setBest(bid, key);
+  }
+
+  private setBest(bid: boolean, key: string | undefined | null): void {
+    if (bid) this.bestBid = key;
+    else this.bestAsk = key;
+  }
+
+  /** The best price key of a side, scanning (once) after the best level was removed. */
+  private best(bid: boolean): string | undefined {
+    const cached = bid ? this.bestBid : this.bestAsk;
+    if (cached !== null) return cached;
+    let best: string | undefined;
+    for (const key of (bid ? this.bids : this.asks).keys()) {
+      if (best === undefined || (bid ? compareDecimal(key, best) > 0 : compareDecimal(key, best) < 0)) best = key;
+    }
+    this.setBest(bid, best);
+    return best;
   }
 
   /** The best `depth` levels of each side. */
@@ -89,23 +120,28 @@ export class OrderBook {
     return { bids: this.sorted(this.bids, -1).slice(0, depth), asks: this.sorted(this.asks, 1).slice(0, depth) };
   }
 
-  /** Drops the levels beyond `depth` on each side (Kraken sends no removal for levels that leave the subscribed depth). */
-  truncate(depth: number): void {
-    for (const [levels, direction] of [
-      [this.bids, -1],
-      [this.asks, 1],
+  /**
+   * Drops the levels beyond `depth` on each side (Kraken sends no removal for
+   * levels that leave the subscribed depth) and returns the top `depth`, sorting once.
+   */
+  truncate(depth: number): { bids: BookLevel[]; asks: BookLevel[] } {
+    const top = { bids: [] as BookLevel[], asks: [] as BookLevel[] };
+    for (const [levels, direction, out] of [
+      [this.bids, -1, top.bids],
+      [this.asks, 1, top.asks],
     ] as const) {
-      if (levels.size <= depth) continue;
-      for (const level of this.sorted(levels, direction).slice(depth)) levels.delete(normalizeDecimal(level.price));
+      const sorted = this.sorted(levels, direction);
+      for (const level of sorted.slice(depth)) levels.delete(normalizeDecimal(level.price));
+      out.push(...sorted.slice(0, depth));
     }
+    return top;
   }
 
   /** True when the best bid is at or above the best ask: a book no venue would publish. */
   isCrossed(): boolean {
-    const { bids, asks } = this.top(1);
-    const bid = bids[0];
-    const ask = asks[0];
-    return !!bid && !!ask && compareDecimal(normalizeDecimal(bid.price), normalizeDecimal(ask.price)) >= 0;
+    const bid = this.best(true);
+    const ask = this.best(false);
+    return bid !== undefined && ask !== undefined && compareDecimal(bid, ask) >= 0;
   }
 
   snapshot(depth: number): BookSnapshot {

@@ -127,6 +127,14 @@ function MarketRow({
         )}
       </td>
       <td className="px-3 py-2.5 text-right" data-testid={`price-${market.symbol}`}>
+        {market.stale && (
+          <span
+            className="mr-2 rounded bg-amber-100 px-1.5 py-0.5 text-[10px] font-medium text-amber-800 uppercase dark:bg-amber-900/50 dark:text-amber-200"
+            title={`No fresh prices from ${market.source.name}`}
+          >
+            stale
+          </span>
+        )}
         <LivePrice price={ticker.price} />
       </td>
       <td className="px-3 py-2.5 text-right">
