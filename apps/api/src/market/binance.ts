@@ -178,7 +178,7 @@ export class BinanceFeed extends LiveFeed {
     state.generation++;
     if (why !== "new connection") this.beginResync(live, why);
     else live.resync = why;
-    void this.fetchSnapshot(symbol, state.generation, 0);
+    this.fetchSnapshot(symbol, state.generation, 0).catch(() => {}); // failures are handled inside
   }
 
   private async fetchSnapshot(symbol: string, generation: number, tries: number): Promise<void> {
@@ -196,7 +196,7 @@ export class BinanceFeed extends LiveFeed {
       const first = state.buffer[0];
       if (first && lastUpdateId < first.first) {
         // The snapshot is older than the first buffered event: ask again.
-        this.later(200, () => void this.fetchSnapshot(symbol, generation, tries + 1));
+        this.later(200, () => this.fetchSnapshot(symbol, generation, tries + 1).catch(() => {}));
         return;
       }
       live.book.clear();
@@ -213,9 +213,8 @@ export class BinanceFeed extends LiveFeed {
     } catch (error) {
       if (state.generation !== generation) return;
       this.log("warn", `Binance ${symbol}: depth snapshot failed (${(error as Error).message}); retrying`);
-      this.later(
-        Math.min(30_000, 1_000 * 2 ** Math.min(tries, 5)),
-        () => void this.fetchSnapshot(symbol, generation, tries + 1),
+      this.later(Math.min(30_000, 1_000 * 2 ** Math.min(tries, 5)), () =>
+        this.fetchSnapshot(symbol, generation, tries + 1).catch(() => {}),
       );
     }
   }

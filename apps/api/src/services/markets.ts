@@ -43,6 +43,8 @@ interface MarketState {
   staleReason: StaleReason | null;
   /** Open time of the first minute whose candles must come again from the venue (after a disconnect, a resync or a failed backfill). */
   gapFrom: number | null;
+  /** The gap is data lost on a live connection (not the first backfill): the market stays stale while it is repaired. */
+  gapLost: boolean;
   repairing: boolean;
 }
 
@@ -132,7 +134,7 @@ export class MarketService {
   staleReason(symbol: string): string | undefined {
     const state = this.markets.get(symbol);
     if (!state?.stale) return undefined;
-    const why = state.repairing ? STALE_TEXT.resync : STALE_TEXT[state.staleReason ?? "no_data"];
+    const why = state.staleReason ? STALE_TEXT[state.staleReason] : STALE_TEXT.resync;
     return `${symbol} has no fresh prices: ${this.deps.feed.source} ${why}. Market orders resume when prices are fresh again.`;
   }
 
@@ -202,6 +204,7 @@ export class MarketService {
     // Data lost while disconnected or out of sync: the venue's candles replace those minutes.
     if (stale && (reason === "disconnected" || reason === "resync" || reason === "unreachable")) {
       state.gapFrom ??= candleOpenTime(state.time, "1m");
+      state.gapLost = true;
     }
     state.stale = stale || state.repairing;
     if (!stale && state.gapFrom !== null) this.repair(state);
@@ -226,9 +229,11 @@ export class MarketService {
     const history = this.deps.feed.history?.bind(this.deps.feed);
     if (!history || state.repairing) return;
     state.repairing = true;
-    const wasStale = state.stale;
-    state.stale = true;
-    if (!wasStale) this.publishTicker(state);
+    // The first backfill leaves live prices usable; data lost on the connection does not.
+    if (state.gapLost && !state.stale) {
+      state.stale = true;
+      this.publishTicker(state);
+    }
     const symbol = state.spec.symbol;
     this.repairs = this.repairs
       .then(async () => {
@@ -241,7 +246,10 @@ export class MarketService {
           await this.fillHistory(state.spec, { from, to, latest: null }, async () => candles);
           await this.resume(state);
         }
-        if (state.gapFrom === from) state.gapFrom = null;
+        if (state.gapFrom === from) {
+          state.gapFrom = null;
+          state.gapLost = false;
+        }
       })
       .catch((error: unknown) => {
         this.deps.log?.(
@@ -373,7 +381,7 @@ export class MarketService {
       ticker: state.ticker,
       source: { kind, name: source, venueSymbol: venue?.venueSymbol ?? symbol, quote: venue?.quote ?? quote },
       stale: state.stale,
-      staleReason: state.stale ? (state.repairing ? "resync" : (state.staleReason ?? "no_data")) : null,
+      staleReason: state.stale ? (state.staleReason ?? "resync") : null,
     };
   }
 
@@ -444,6 +452,7 @@ export class MarketService {
       stale: live,
       staleReason: live ? "connecting" : null,
       gapFrom: live && from < currentMinute ? from : null,
+      gapLost: false,
       repairing: false,
     };
     state.ticker = this.computeTicker(state);
