@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Candle, MarketSpec, Tick } from "@tradeboard/core";
+import type { Candle, CandleInterval, MarketSpec, Tick } from "@tradeboard/core";
 import { RandomWalk } from "@tradeboard/core";
 import { z } from "zod";
 import type { BookSnapshot } from "./order-book.ts";
@@ -50,6 +50,11 @@ export interface MarketFeed {
   venueMarket?(symbol: string): { venueSymbol: string; quote: string } | undefined;
   /** The venue's one-minute candles with open times in [fromMs, toMs), oldest first (paged as the venue requires). */
   history?(symbol: string, fromMs: number, toMs: number): Promise<Candle[]>;
+  /**
+   * The venue's own candles of a coarser interval, for the part of the window
+   * its one-minute history does not reach (Kraken keeps only 720 of each).
+   */
+  coarseHistory?(symbol: string, interval: CandleInterval, fromMs: number, toMs: number): Promise<Candle[]>;
   /** The venue's order book as last synchronised, best levels first; undefined while it is being resynchronised. */
   book?(symbol: string, depth?: number): BookSnapshot | undefined;
 }

@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import { type Candle, Decimal } from "@tradeboard/core";
+import { type Candle, type CandleInterval, Decimal, INTERVAL_MS } from "@tradeboard/core";
 import type WebSocket from "ws";
 import {
   arrayField,
@@ -246,14 +246,36 @@ export class KrakenFeed extends LiveFeed {
   }
 
   async history(symbol: string, fromMs: number, toMs: number): Promise<Candle[]> {
+    const candles = await this.ohlc(symbol, 1, fromMs, toMs);
+    const first = candles[0];
+    if (first && first.time > fromMs + MINUTE) {
+      this.log(
+        "info",
+        `Kraken ${symbol}: one-minute history starts at ${new Date(first.time).toISOString()} (Kraken keeps only the latest 720 minutes; older charts come from its coarser candles)`,
+      );
+    }
+    return candles;
+  }
+
+  /**
+   * Kraken's own coarser candles, for the part of the window its one-minute
+   * history no longer covers (720 entries of each interval: 2.5 days of 5m,
+   * 7.5 days of 15m, 30 days of 1h).
+   */
+  coarseHistory(symbol: string, interval: CandleInterval, fromMs: number, toMs: number): Promise<Candle[]> {
+    return this.ohlc(symbol, INTERVAL_MS[interval] / MINUTE, fromMs, toMs);
+  }
+
+  /** GET /0/public/OHLC, paged by `last`, without the current (uncommitted) entry, open times in [fromMs, toMs). */
+  private async ohlc(symbol: string, minutes: number, fromMs: number, toMs: number): Promise<Candle[]> {
     const live = this.live(symbol);
     if (!live) return [];
     const pair = this.restPair(live.market);
     const byTime = new Map<number, Candle>();
-    let since = Math.floor(fromMs / 1000) - 60;
+    let since = Math.floor(fromMs / 1000) - 60 * minutes;
     for (let page = 0; page < 20; page++) {
       const body = objectField(
-        await this.getJson(`/0/public/OHLC?pair=${pair}&interval=1&since=${since}`),
+        await this.getJson(`/0/public/OHLC?pair=${pair}&interval=${minutes}&since=${since}`),
         "OHLC response",
       );
       const errors = arrayField(body.error ?? [], "error");
@@ -261,7 +283,7 @@ export class KrakenFeed extends LiveFeed {
       const result = objectField(body.result, "result");
       const key = Object.keys(result).find((k) => k !== "last");
       const rows = key ? arrayField(result[key], "ohlc") : [];
-      // The last row is the current, not yet committed minute.
+      // The last row is the current, not yet committed interval.
       const committed = rows.slice(0, -1);
       for (const raw of committed) {
         // [time (s), open, high, low, close, vwap, volume, count]
@@ -279,17 +301,16 @@ export class KrakenFeed extends LiveFeed {
       }
       const last = Number(result.last);
       const newest = committed.length > 0 ? Number(arrayField(committed.at(-1), "ohlc row")[0]) : Number.NaN;
-      if (!Number.isFinite(last) || !Number.isFinite(newest) || last <= since || newest * 1000 + MINUTE >= toMs) break;
+      if (
+        !Number.isFinite(last) ||
+        !Number.isFinite(newest) ||
+        last <= since ||
+        newest * 1000 + minutes * MINUTE >= toMs
+      ) {
+        break;
+      }
       since = last;
     }
-    const candles = [...byTime.values()].sort((a, b) => a.time - b.time);
-    const first = candles[0];
-    if (first && first.time > fromMs + MINUTE) {
-      this.log(
-        "info",
-        `Kraken ${symbol}: one-minute history starts at ${new Date(first.time).toISOString()} (Kraken keeps only the latest 720 minutes)`,
-      );
-    }
-    return candles;
+    return [...byTime.values()].sort((a, b) => a.time - b.time);
   }
 }

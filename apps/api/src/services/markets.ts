@@ -244,6 +244,7 @@ export class MarketService {
           await this.flush();
           const candles = await history(symbol, from, to);
           await this.fillHistory(state.spec, { from, to, latest: null }, async () => candles);
+          await this.fillCoarse(symbol, from, Math.min(to, candles[0]?.time ?? to), to);
           await this.resume(state);
         }
         if (state.gapFrom === from) {
@@ -265,6 +266,29 @@ export class MarketService {
           this.publishTicker(state);
         }
       });
+  }
+
+  /**
+   * Where the venue's one-minute history starts after `from` (Kraken keeps 720
+   * minutes), the charts of coarser intervals come from the venue's own
+   * candles of those intervals: every one that opens before the one-minute
+   * coverage and has closed by `to` (it replaces one merged from the few
+   * minutes there are).
+   */
+  private async fillCoarse(symbol: string, from: number, covered: number, to: number): Promise<void> {
+    const coarse = this.deps.feed.coarseHistory?.bind(this.deps.feed);
+    if (!coarse || covered <= from + MINUTE_MS) return;
+    const rows: { symbol: string; interval: string; candle: Candle }[] = [];
+    for (const interval of CANDLE_INTERVALS) {
+      if (interval === "1m") continue;
+      for (const candle of await coarse(symbol, interval, candleOpenTime(from, interval), covered)) {
+        if (candle.time + INTERVAL_MS[interval] <= to) rows.push({ symbol, interval, candle });
+      }
+    }
+    if (rows.length > 0) await this.deps.db.transaction((tx) => saveCandles(tx, rows));
+    this.deps.log?.(
+      `${symbol}: ${rows.length} coarser candles from ${this.deps.feed.source} before ${new Date(covered).toISOString()}`,
+    );
   }
 
   /** Rebuilds the forming candles and the 24-hour window from the stored minutes (after a repair rewrote them). */
