@@ -65,6 +65,29 @@ describe("Binance spot adapter against a local replay of its documented streams"
     await server.ping();
   });
 
+  it("renews its connection before Binance's 24-hour limit", async () => {
+    const venue = await VenueServer.start();
+    venue.route("/api/v3/depth", () => ({ body: { lastUpdateId: 1, bids: [], asks: [] } }));
+    const logged: string[] = [];
+    const renewing = new BinanceFeed({
+      markets: [{ symbol: "BTC-USD", base: "BTC", quote: "USDT" }],
+      wsUrl: venue.wsUrl,
+      restUrl: venue.restUrl,
+      staleMs: 10_000,
+      random: () => 0,
+      reconnectBaseMs: 10,
+      restIntervalMs: 0,
+      checkIntervalMs: 0,
+      maxConnectionMs: 50, // instead of 23 h 50 min
+      log: (_level, message) => logged.push(message),
+    });
+    renewing.start(() => {}, new Map(), {});
+    await until(() => venue.connections >= 2, "a second connection");
+    renewing.stop();
+    await venue.close();
+    expect(logged).toContain("Binance: renewing the connection before the venue's limit");
+  });
+
   it("follows the documented procedure: buffer, snapshot, drop u ≤ lastUpdateId, apply from there", async () => {
     server.send(
       depth(157, 160, [["63999.00", "5.0"]], []), // entirely before the snapshot: dropped

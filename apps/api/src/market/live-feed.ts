@@ -26,6 +26,8 @@ export interface LiveFeedOptions {
   checkIntervalMs?: number;
   /** Book depth kept per side for snapshots. */
   bookDepth?: number;
+  /** Overrides the venue's connection lifetime limit (tests). */
+  maxConnectionMs?: number;
 }
 
 interface LiveMarket {
@@ -282,11 +284,12 @@ export abstract class LiveFeed implements MarketFeed {
         this.log("warn", `${this.source}: subscribing failed: ${(error as Error).message}`);
       }
       if (this.pingIntervalMs) pingTimer = setInterval(() => this.ping(ws), this.pingIntervalMs).unref();
-      if (this.maxConnectionMs) {
+      const lifetime = this.options.maxConnectionMs ?? this.maxConnectionMs;
+      if (lifetime) {
         recycleTimer = setTimeout(() => {
           this.log("info", `${this.source}: renewing the connection before the venue's limit`);
           ws.close(1000);
-        }, this.maxConnectionMs).unref();
+        }, lifetime).unref();
       }
     });
     ws.on("message", (data) => {

@@ -202,11 +202,12 @@ export class MarketService {
     const wasStale = state.stale;
     state.staleReason = reason;
     // Data lost while disconnected or out of sync: the venue's candles replace those minutes.
-    if (stale && (reason === "disconnected" || reason === "resync" || reason === "unreachable")) {
+    if (stale && (reason === "disconnected" || reason === "resync")) {
       state.gapFrom ??= candleOpenTime(state.time, "1m");
       state.gapLost = true;
     }
-    state.stale = stale || state.repairing;
+    // Only data lost on the connection keeps a market stale while it is repaired; the first backfill does not.
+    state.stale = stale || (state.repairing && state.gapLost);
     if (!stale && state.gapFrom !== null) this.repair(state);
     if (state.stale !== wasStale) {
       this.deps.log?.(`${symbol}: ${state.stale ? `stale (${reason})` : "fresh"} on ${this.deps.feed.source}`);
