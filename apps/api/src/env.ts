@@ -1,9 +1,20 @@
 import { fileURLToPath } from "node:url";
 import { walletChainIds, walletRpcUrls } from "@tradeboard/contracts";
-import { isDecimalString } from "@tradeboard/core";
+import { DEFAULT_MARKETS, isDecimalString } from "@tradeboard/core";
 import { z } from "zod";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+const knownSymbols = DEFAULT_MARKETS.map((m) => m.symbol);
+
+/** "BTC-USD=BTC-USDT,ETH-USD=ETH-USDC": our symbol = the venue's base-quote. */
+const symbolMapEntry = /^[A-Z0-9]{2,10}-[A-Z]{2,10}=[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$/;
+
+const list = (v: string) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -39,7 +50,31 @@ const schema = (nodeEnv: string | undefined) =>
       LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
       TRUST_PROXY: z.string().default("loopback"),
       /** `manual` (prices set by tests) is refused unless NODE_ENV=test. */
-      MARKET_FEED: z.enum(["simulated", "replay", "manual"]).default("simulated"),
+      MARKET_FEED: z.enum(["simulated", "replay", "manual", "coinbase", "binance", "kraken"]).default("simulated"),
+      /** The markets to run, from the known ones (their tick and lot sizes are ours). */
+      MARKET_SYMBOLS: z
+        .string()
+        .default(knownSymbols.join(","))
+        .transform(list)
+        .pipe(
+          z
+            .array(
+              z.enum(knownSymbols as [string, ...string[]], {
+                error: `each must be one of ${knownSymbols.join(", ")}`,
+              }),
+            )
+            .min(1, "must name at least one market"),
+        ),
+      /** Our symbol = the venue's base-quote, where the venue's default differs (Binance quotes USD markets in USDT). */
+      MARKET_SYMBOL_MAP: z
+        .string()
+        .default("")
+        .transform(list)
+        .pipe(z.array(z.string().regex(symbolMapEntry, "entries look like BTC-USD=BTC-USDT")))
+        .transform((entries) => entries.join(",")),
+      MARKET_WS_URL: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL" }).optional(),
+      MARKET_REST_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+      MARKET_STALE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
       MARKET_SEED: z.string().min(1).default("tradeboard"),
       MARKET_TICKS_PER_SECOND: z.coerce.number().min(0.1).max(100).default(4),
       MARKET_BACKFILL_DAYS: z.coerce.number().int().min(1).max(90).default(7),

@@ -21,6 +21,7 @@ const statusOf: Record<ErrorCode, number> = {
   insufficient_funds: 422,
   duplicate_client_order_id: 409,
   order_not_open: 409,
+  market_stale: 409,
   alert_limit: 422,
   not_supported: 422,
   payload_too_large: 413,

@@ -5,7 +5,12 @@ import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
+import { BinanceFeed } from "./market/binance.ts";
+import { CoinbaseFeed } from "./market/coinbase.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
+import { KrakenFeed } from "./market/kraken.ts";
+import type { LiveFeedOptions } from "./market/live-feed.ts";
+import { parseSymbolMap, venueMarkets } from "./market/symbols.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
@@ -45,6 +50,11 @@ export type ServerConfig = Pick<
       | "MARKET_SEED"
       | "MARKET_TICKS_PER_SECOND"
       | "MARKET_BACKFILL_DAYS"
+      | "MARKET_SYMBOLS"
+      | "MARKET_SYMBOL_MAP"
+      | "MARKET_WS_URL"
+      | "MARKET_REST_URL"
+      | "MARKET_STALE_SECONDS"
       | "REPLAY_FILE"
       | "REALTIME_TOKEN_TTL_SECONDS"
       | "FEE_RATE"
@@ -67,9 +77,28 @@ declare module "fastify" {
   }
 }
 
-function createFeed(config: ServerConfig, specs: readonly MarketSpec[]): MarketFeed {
+const VENUES = { coinbase: CoinbaseFeed, binance: BinanceFeed, kraken: KrakenFeed } as const;
+
+function createFeed(
+  config: ServerConfig,
+  specs: readonly MarketSpec[],
+  log: (level: "info" | "warn", message: string) => void,
+  now?: () => number,
+): MarketFeed {
   // env.ts refuses "manual" outside NODE_ENV=test.
   if (config.MARKET_FEED === "manual") return new ManualFeed();
+  const kind = config.MARKET_FEED;
+  if (kind === "coinbase" || kind === "binance" || kind === "kraken") {
+    const options: LiveFeedOptions = {
+      markets: venueMarkets(kind, specs, parseSymbolMap(config.MARKET_SYMBOL_MAP ?? "")),
+      wsUrl: config.MARKET_WS_URL,
+      restUrl: config.MARKET_REST_URL,
+      staleMs: (config.MARKET_STALE_SECONDS ?? 10) * 1000,
+      now,
+      log,
+    };
+    return new VENUES[kind](options);
+  }
   if (config.MARKET_FEED === "replay" && config.REPLAY_FILE) {
     return new ReplayFeed(config.REPLAY_FILE, new Set(specs.map((s) => s.symbol)));
   }
@@ -123,8 +152,16 @@ export async function buildServer(
     windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
   });
   const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
-  const specs = deps.specs ?? DEFAULT_MARKETS;
-  const feed = deps.feed ?? createFeed(config, specs);
+  const chosen = config.MARKET_SYMBOLS;
+  const specs = deps.specs ?? (chosen ? DEFAULT_MARKETS.filter((m) => chosen.includes(m.symbol)) : DEFAULT_MARKETS);
+  const feed =
+    deps.feed ??
+    createFeed(
+      config,
+      specs,
+      (level, message) => (level === "warn" ? app.log.warn(message) : app.log.info(message)),
+      deps.now,
+    );
   const markets: MarketService = new MarketService({
     db,
     specs,
@@ -149,6 +186,7 @@ export async function buildServer(
     specs,
     rates,
     lastPrice: (symbol) => markets.lastPrice(symbol),
+    staleReason: (symbol) => markets.staleReason(symbol),
     notify: (userId, event) => hub.publishToUser(userId, event),
     log: (message) => app.log.warn(message),
   });

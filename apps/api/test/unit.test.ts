@@ -101,6 +101,13 @@ describe("loadConfig", () => {
     [{ ...base, WALLET_CHAIN_IDS: "0" }, "WALLET_CHAIN_IDS"],
     [{ ...base, WALLET_RPC_URLS: "https://rpc.example" }, "WALLET_RPC_URLS"],
     [{ ...base, WALLET_RPC_URLS: "1=ftp://rpc.example" }, "WALLET_RPC_URLS"],
+    [{ ...base, MARKET_FEED: "bitstamp" }, "MARKET_FEED"],
+    [{ ...base, MARKET_SYMBOLS: "BTC-USD,XRP-USD" }, "MARKET_SYMBOLS"],
+    [{ ...base, MARKET_SYMBOLS: " , " }, "MARKET_SYMBOLS"],
+    [{ ...base, MARKET_SYMBOL_MAP: "BTC-USD:BTCUSDT" }, "MARKET_SYMBOL_MAP"],
+    [{ ...base, MARKET_WS_URL: "http://127.0.0.1:9000" }, "MARKET_WS_URL"],
+    [{ ...base, MARKET_REST_URL: "ws://127.0.0.1:9000" }, "MARKET_REST_URL"],
+    [{ ...base, MARKET_STALE_SECONDS: "0" }, "MARKET_STALE_SECONDS"],
   ])("stops on %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(name);
   });
@@ -115,6 +122,24 @@ describe("loadConfig", () => {
     });
     expect(config.WALLET_CHAIN_IDS).toEqual([8453, 1]);
     expect(config.WALLET_RPC_URLS).toEqual({ 1: "https://eth.example/key", 8453: "https://base.example" });
+  });
+
+  it("reads the live feed settings", () => {
+    const config = loadConfig({
+      ...base,
+      MARKET_FEED: "binance",
+      MARKET_SYMBOLS: "BTC-USD, ETH-USD",
+      MARKET_SYMBOL_MAP: "BTC-USD=BTC-USDC",
+      MARKET_WS_URL: "ws://127.0.0.1:9000",
+      MARKET_REST_URL: "http://127.0.0.1:9001",
+    });
+    expect(config).toMatchObject({
+      MARKET_FEED: "binance",
+      MARKET_SYMBOLS: ["BTC-USD", "ETH-USD"],
+      MARKET_SYMBOL_MAP: "BTC-USD=BTC-USDC",
+      MARKET_STALE_SECONDS: 10,
+    });
+    expect(loadConfig(base).MARKET_SYMBOLS).toEqual(["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "AVAX-USD"]);
   });
 
   it("allows the manual feed only in test runs, and does not seed a demo in production", () => {

@@ -12,6 +12,7 @@ export const errorCodes = [
   "insufficient_funds",
   "duplicate_client_order_id",
   "order_not_open",
+  "market_stale",
   "alert_limit",
   "not_supported",
   "invalid_credentials",

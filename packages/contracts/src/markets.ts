@@ -37,15 +37,56 @@ export const ticker = z.object({
   changePercent24h: z.string(),
   /** Milliseconds since the epoch of the last tick. */
   time: z.number().int(),
+  /**
+   * True while the venue sends no fresh data (see `MarketSummary.staleReason`):
+   * market orders are refused (`market_stale`) and nothing fires on these
+   * prices. A ticker is published on every change, so a subscriber learns at once.
+   */
+  stale: z.boolean().optional(),
 });
 export type Ticker = z.infer<typeof ticker>;
 
-export const marketSummary = market.extend({ ticker });
+export const feedKinds = ["simulated", "replay", "manual", "coinbase", "binance", "kraken"] as const;
+export const feedKind = z.enum(feedKinds);
+export type FeedKind = z.infer<typeof feedKind>;
+
+export const staleReason = z.enum(["connecting", "unreachable", "disconnected", "no_data", "resync"]);
+export type StaleReason = z.infer<typeof staleReason>;
+
+/** Where a market's prices come from: Binance's BTC-USD is its BTCUSDT book, quoted in USDT. */
+export const marketSource = z.object({
+  kind: feedKind,
+  /** "Simulated", "Replay", "Coinbase", "Binance", "Kraken". */
+  name: z.string(),
+  /** The venue's own name of the market ("BTCUSDT", "BTC/USD"). */
+  venueSymbol: z.string(),
+  /** The asset the venue really quotes the price in ("USDT"). */
+  quote: z.string(),
+});
+export type MarketSource = z.infer<typeof marketSource>;
+
+export const marketSummary = market.extend({
+  ticker,
+  source: marketSource,
+  stale: z.boolean(),
+  staleReason: staleReason.nullable(),
+});
 export type MarketSummary = z.infer<typeof marketSummary>;
+
+/** The feed as a whole: is the venue answering? */
+export const feedStatus = z.object({
+  kind: feedKind,
+  source: z.string(),
+  state: z.enum(["connecting", "connected", "unreachable"]),
+  /** What went wrong, in words ("Kraken is unreachable (ENOTFOUND); retrying in 8 s"). */
+  message: z.string().nullable(),
+});
+export type FeedStatus = z.infer<typeof feedStatus>;
 
 /** GET /api/markets */
 export const marketsResponse = z.object({
   markets: z.array(marketSummary),
+  feed: feedStatus,
   /** Fee (fraction of notional) and market-order slippage, for estimates on the order ticket. */
   trading: z.object({ feeRate: z.string(), slippageRate: z.string() }),
 });

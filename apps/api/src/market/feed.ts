@@ -1,21 +1,68 @@
 import { readFileSync } from "node:fs";
-import { type MarketSpec, RandomWalk, type Tick } from "@tradeboard/core";
+import type { Candle, CandleInterval, MarketSpec, Tick } from "@tradeboard/core";
+import { RandomWalk } from "@tradeboard/core";
 import { z } from "zod";
+import type { BookSnapshot } from "./order-book.ts";
+
+export type FeedKind = "simulated" | "replay" | "manual" | "coinbase" | "binance" | "kraken";
+
+/**
+ * Why a market is stale: the venue has not answered yet (`connecting`), cannot
+ * be reached (`unreachable`), the connection dropped (`disconnected`), no
+ * message came for MARKET_STALE_SECONDS (`no_data`), or a detected gap is
+ * being repaired (`resync`).
+ */
+export type StaleReason = "connecting" | "unreachable" | "disconnected" | "no_data" | "resync";
+
+export interface MarketStatus {
+  stale: boolean;
+  reason: StaleReason | null;
+}
+
+export interface FeedConnection {
+  state: "connecting" | "connected" | "unreachable";
+  /** What the log says, for the page: "Coinbase is unreachable (ENOTFOUND); retrying in 8 s". */
+  message: string | null;
+}
+
+/** What a live feed tells the market service besides trades. */
+export interface FeedHooks {
+  /** A market turned stale or fresh (called on transitions only). */
+  status?(symbol: string, status: MarketStatus): void;
+  connection?(connection: FeedConnection): void;
+}
 
 /**
  * Where prices come from. The api starts one feed; it calls `emit` for every
- * trade-like tick. Live exchange adapters implement the same interface.
+ * trade. The simulated, replay and manual feeds never go stale; the venue
+ * adapters (Coinbase, Binance, Kraken) report staleness through `hooks`, serve
+ * the venue's own one-minute candles through `history`, and keep the venue's
+ * order book (`book`) for the execution engine.
  */
 export interface MarketFeed {
-  readonly kind: "simulated" | "replay" | "manual";
+  readonly kind: FeedKind;
+  /** Where prices come from, as the page names it: "Simulated", "Coinbase". */
+  readonly source: string;
   /** `lastPrices` are where history ended, so a simulated walk continues from there. */
-  start(emit: (tick: Tick) => void, lastPrices: ReadonlyMap<string, string>): void;
+  start(emit: (tick: Tick) => void, lastPrices: ReadonlyMap<string, string>, hooks?: FeedHooks): void;
   stop(): void;
+  /** The venue's name of a market and the asset it really quotes in ("BTCUSDT", "USDT"). */
+  venueMarket?(symbol: string): { venueSymbol: string; quote: string } | undefined;
+  /** The venue's one-minute candles with open times in [fromMs, toMs), oldest first (paged as the venue requires). */
+  history?(symbol: string, fromMs: number, toMs: number): Promise<Candle[]>;
+  /**
+   * The venue's own candles of a coarser interval, for the part of the window
+   * its one-minute history does not reach (Kraken keeps only 720 of each).
+   */
+  coarseHistory?(symbol: string, interval: CandleInterval, fromMs: number, toMs: number): Promise<Candle[]>;
+  /** The venue's order book as last synchronised, best levels first; undefined while it is being resynchronised. */
+  book?(symbol: string, depth?: number): BookSnapshot | undefined;
 }
 
 /** A seeded random walk per market, stepping every market `ticksPerSecond` times a second. */
 export class SimulatedFeed implements MarketFeed {
   readonly kind = "simulated";
+  readonly source = "Simulated";
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -58,6 +105,7 @@ const recordedTick = z.object({
  */
 export class ReplayFeed implements MarketFeed {
   readonly kind = "replay";
+  readonly source = "Replay";
   private timer: NodeJS.Timeout | undefined;
   private readonly ticks: z.infer<typeof recordedTick>[];
 
@@ -103,6 +151,7 @@ export class ReplayFeed implements MarketFeed {
  */
 export class ManualFeed implements MarketFeed {
   readonly kind = "manual";
+  readonly source = "Manual";
   private emit: ((tick: Tick) => void) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}

@@ -14,7 +14,11 @@ export function marketsRoutes(
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/api/markets", async () => ({ markets: deps.markets.list(), trading: deps.rates }));
+  r.get("/api/markets", async () => ({
+    markets: deps.markets.list(),
+    feed: deps.markets.feedStatus(),
+    trading: deps.rates,
+  }));
 
   r.get("/api/markets/:symbol", { schema: { params: marketParams } }, async (req) => {
     const market = deps.markets.get(req.params.symbol);

@@ -1,4 +1,4 @@
-import type { CandlesQuery, MarketSummary, Ticker, Candle as WireCandle } from "@tradeboard/contracts";
+import type { CandlesQuery, FeedStatus, MarketSummary, Ticker, Candle as WireCandle } from "@tradeboard/contracts";
 import { candlesChannel, tickerChannel } from "@tradeboard/contracts";
 import {
   CANDLE_INTERVALS,
@@ -14,10 +14,12 @@ import {
   type Tick,
 } from "@tradeboard/core";
 import { type Db, latestCandle, listCandles, saveCandles } from "@tradeboard/db";
-import type { MarketFeed } from "../market/feed.ts";
+import type { FeedConnection, MarketFeed, StaleReason } from "../market/feed.ts";
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = INTERVAL_MS["1m"];
+/** The most one-minute candles a gap-fill transaction writes (a UTC day). */
+export const GAP_FILL_BATCH_MINUTES = 1440;
 
 /** The places of a grid step: "0.01" → 2, "1" → 0. */
 function placesOf(step: string): number {
@@ -36,7 +38,23 @@ interface MarketState {
   /** Aggregates of `window`, recomputed when a minute closes (not on every tick). */
   windowStats: { open: Decimal; high: Decimal; low: Decimal; volume: Decimal } | null;
   ticker: Ticker;
+  /** No fresh data from the venue (simulated markets never are). Ticks still move the price and candles, but fire nothing. */
+  stale: boolean;
+  staleReason: StaleReason | null;
+  /** Open time of the first minute whose candles must come again from the venue (after a disconnect, a resync or a failed backfill). */
+  gapFrom: number | null;
+  /** The gap is data lost on a live connection (not the first backfill): the market stays stale while it is repaired. */
+  gapLost: boolean;
+  repairing: boolean;
 }
+
+const STALE_TEXT: Record<StaleReason, string> = {
+  connecting: "has not sent data yet",
+  unreachable: "is unreachable",
+  disconnected: "disconnected",
+  no_data: "sent nothing recently",
+  resync: "is being resynchronised after a gap",
+};
 
 export interface Publisher {
   publish(channel: string, type: "ticker" | "candle", data: unknown): number;
@@ -65,6 +83,10 @@ export class MarketService {
   private flushing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly priceListeners: ((symbol: string, price: string, time: number) => void)[] = [];
+  private connection: FeedConnection = { state: "connected", message: null };
+  private repairs: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: MarketServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -77,14 +99,48 @@ export class MarketService {
 
   start(): void {
     const lastPrices = new Map([...this.markets].map(([symbol, state]) => [symbol, state.price]));
-    this.deps.feed.start((tick) => this.onTick(tick), lastPrices);
+    this.deps.feed.start((tick) => this.onTick(tick), lastPrices, {
+      status: (symbol, status) => this.onStatus(symbol, status.stale, status.reason),
+      connection: (connection) => {
+        this.connection = connection;
+      },
+    });
     this.flushTimer = setInterval(() => void this.flush(), 1000);
+    // A live feed's history comes from the venue, in the background: the api serves what it has meanwhile.
+    for (const state of this.markets.values()) if (state.gapFrom !== null) this.repair(state);
+    if (this.deps.feed.history) {
+      this.retryTimer = setInterval(() => {
+        for (const state of this.markets.values()) if (state.gapFrom !== null && !state.stale) this.repair(state);
+      }, 30_000).unref();
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.deps.feed.stop();
     clearInterval(this.flushTimer);
+    clearInterval(this.retryTimer);
+    await this.repairs;
     await this.flush();
+  }
+
+  /** Where prices come from and whether the venue answers (for the page's live indicator). */
+  feedStatus(): FeedStatus {
+    const { kind, source } = this.deps.feed;
+    return { kind, source, state: this.connection.state, message: this.connection.message };
+  }
+
+  /** Why new market orders on this market must wait, or undefined when its prices are fresh. */
+  staleReason(symbol: string): string | undefined {
+    const state = this.markets.get(symbol);
+    if (!state?.stale) return undefined;
+    const why = state.staleReason ? STALE_TEXT[state.staleReason] : STALE_TEXT.resync;
+    return `${symbol} has no fresh prices: ${this.deps.feed.source} ${why}. Market orders resume when prices are fresh again.`;
+  }
+
+  /** Resolves when every history repair started so far has finished (tests wait on it). */
+  repaired(): Promise<void> {
+    return this.repairs;
   }
 
   list(): MarketSummary[] {
@@ -140,6 +196,137 @@ export class MarketService {
     return current && { type: "candle", data: { ...this.format(state, current), closed: false } };
   }
 
+  private onStatus(symbol: string, stale: boolean, reason: StaleReason | null): void {
+    const state = this.markets.get(symbol);
+    if (!state) return;
+    const wasStale = state.stale;
+    state.staleReason = reason;
+    // Data lost while disconnected or out of sync: the venue's candles replace those minutes.
+    if (stale && (reason === "disconnected" || reason === "resync")) {
+      state.gapFrom ??= candleOpenTime(state.time, "1m");
+      state.gapLost = true;
+    }
+    // Only data lost on the connection keeps a market stale while it is repaired; the first backfill does not.
+    state.stale = stale || (state.repairing && state.gapLost);
+    if (!stale && state.gapFrom !== null) this.repair(state);
+    if (state.stale !== wasStale) {
+      this.deps.log?.(`${symbol}: ${state.stale ? `stale (${reason})` : "fresh"} on ${this.deps.feed.source}`);
+      this.publishTicker(state);
+    }
+  }
+
+  private publishTicker(state: MarketState): void {
+    state.ticker = this.computeTicker(state);
+    this.deps.publisher?.publish(tickerChannel(state.spec.symbol), "ticker", state.ticker);
+  }
+
+  /**
+   * Fetches the venue's candles from `gapFrom` to the current minute and
+   * stores them (they replace what was built from the trades seen around the
+   * gap), then resumes the forming candles from the stored minutes. The market
+   * is stale while this runs; a failure keeps the gap for the next attempt.
+   */
+  private repair(state: MarketState): void {
+    const history = this.deps.feed.history?.bind(this.deps.feed);
+    if (!history || state.repairing) return;
+    state.repairing = true;
+    // The first backfill leaves live prices usable; data lost on the connection does not.
+    if (state.gapLost && !state.stale) {
+      state.stale = true;
+      this.publishTicker(state);
+    }
+    const symbol = state.spec.symbol;
+    this.repairs = this.repairs
+      .then(async () => {
+        const from = state.gapFrom;
+        const to = candleOpenTime(this.now(), "1m");
+        if (from === null || this.stopped) return;
+        if (from < to) {
+          await this.flush();
+          const candles = await history(symbol, from, to);
+          await this.fillHistory(state.spec, { from, to, latest: null }, async () => candles);
+          await this.fillCoarse(symbol, from, Math.min(to, candles[0]?.time ?? to), to);
+          await this.resume(state);
+        }
+        if (state.gapFrom === from) {
+          state.gapFrom = null;
+          state.gapLost = false;
+        }
+      })
+      .catch((error: unknown) => {
+        this.deps.log?.(
+          `${symbol}: candles from ${this.deps.feed.source} not fetched (${(error as Error).message}); retrying later`,
+        );
+      })
+      .finally(() => {
+        state.repairing = false;
+        const feedStale = state.staleReason !== null;
+        if (state.stale && !feedStale) {
+          state.stale = false;
+          this.deps.log?.(`${symbol}: fresh on ${this.deps.feed.source}`);
+          this.publishTicker(state);
+        }
+      });
+  }
+
+  /**
+   * Where the venue's one-minute history starts after `from` (Kraken keeps 720
+   * minutes), the charts of coarser intervals come from the venue's own
+   * candles of those intervals: every one that opens before the one-minute
+   * coverage and has closed by `to` (it replaces one merged from the few
+   * minutes there are).
+   */
+  private async fillCoarse(symbol: string, from: number, covered: number, to: number): Promise<void> {
+    const coarse = this.deps.feed.coarseHistory?.bind(this.deps.feed);
+    if (!coarse || covered <= from + MINUTE_MS) return;
+    const rows: { symbol: string; interval: string; candle: Candle }[] = [];
+    for (const interval of CANDLE_INTERVALS) {
+      if (interval === "1m") continue;
+      for (const candle of await coarse(symbol, interval, candleOpenTime(from, interval), covered)) {
+        if (candle.time + INTERVAL_MS[interval] <= to) rows.push({ symbol, interval, candle });
+      }
+    }
+    if (rows.length > 0) await this.deps.db.transaction((tx) => saveCandles(tx, rows));
+    this.deps.log?.(
+      `${symbol}: ${rows.length} coarser candles from ${this.deps.feed.source} before ${new Date(covered).toISOString()}`,
+    );
+  }
+
+  /** Rebuilds the forming candles and the 24-hour window from the stored minutes (after a repair rewrote them). */
+  private async resume(state: MarketState): Promise<void> {
+    await this.flush();
+    const symbol = state.spec.symbol;
+    const now = this.now();
+    const currentMinute = candleOpenTime(now, "1m");
+    const window = await listCandles(this.deps.db, {
+      symbol,
+      interval: "1m",
+      from: currentMinute - DAY_MS,
+      to: currentMinute - MINUTE_MS,
+      limit: 1440,
+    });
+    const forming = state.builders.get("1m")?.current;
+    const live = forming && forming.time >= currentMinute ? forming : undefined;
+    for (const interval of CANDLE_INTERVALS) {
+      if (interval === "1m") {
+        state.builders.set("1m", new CandleBuilder("1m", live));
+        continue;
+      }
+      const open = candleOpenTime(now, interval);
+      const minutes = window.filter((c) => c.time >= open);
+      const partial = mergeCandles(live ? [...minutes, live] : minutes, interval)[0];
+      state.builders.set(interval, new CandleBuilder(interval, partial));
+    }
+    state.window = window;
+    state.windowStats = statsOf(window);
+    const last = window.at(-1);
+    if (!live && last && last.time + MINUTE_MS - 1 > state.time) {
+      state.price = last.close;
+      state.time = last.time + MINUTE_MS - 1;
+    }
+    this.publishTicker(state);
+  }
+
   private onTick(tick: Tick): void {
     const state = this.markets.get(tick.symbol);
     if (!state || tick.time < state.time) return;
@@ -163,6 +350,8 @@ export class MarketService {
     }
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
+    // Resting orders and alerts never fire on a stale market's prices (they may be out of date or incomplete).
+    if (state.stale) return;
     for (const listener of this.priceListeners) listener(tick.symbol, tick.price, tick.time);
   }
 
@@ -199,12 +388,26 @@ export class MarketService {
       change24h: change.toFixed(state.pricePlaces),
       changePercent24h: percent.toFixed(2, Decimal.ROUND_HALF_EVEN),
       time: state.time,
+      stale: state.stale,
     };
   }
 
   private summary(state: MarketState): MarketSummary {
     const { symbol, base, quote, tickSize, lotSize, minNotional } = state.spec;
-    return { symbol, base, quote, tickSize, lotSize, minNotional, ticker: state.ticker };
+    const { kind, source } = this.deps.feed;
+    const venue = this.deps.feed.venueMarket?.(symbol);
+    return {
+      symbol,
+      base,
+      quote,
+      tickSize,
+      lotSize,
+      minNotional,
+      ticker: state.ticker,
+      source: { kind, name: source, venueSymbol: venue?.venueSymbol ?? symbol, quote: venue?.quote ?? quote },
+      stale: state.stale,
+      staleReason: state.stale ? (state.staleReason ?? "resync") : null,
+    };
   }
 
   private format(state: MarketState, candle: Candle): WireCandle {
@@ -219,52 +422,27 @@ export class MarketService {
     };
   }
 
-  /** History up to the current minute (generated once, then only the gap since the last run), and live state. */
+  /**
+   * History up to the current minute: generated once, then only the gap since
+   * the last run, never further back than the backfill window, written one day
+   * at a time (its own transaction each) with progress in the log.
+   */
   private async prepare(spec: MarketSpec): Promise<MarketState> {
     const { db } = this.deps;
     const now = this.now();
     const currentMinute = candleOpenTime(now, "1m");
     const latest = await latestCandle(db, { symbol: spec.symbol, interval: "1m" });
-    const from = latest ? latest.time + MINUTE_MS : candleOpenTime(now - this.deps.backfillDays * DAY_MS, "1d");
-
-    if (from < currentMinute) {
-      const started = Date.now();
-      const { candles: generated } = generateHistory(spec, {
-        seed: `${this.deps.seed}:${spec.symbol}:${from}`,
-        fromMs: from,
-        toMs: currentMinute,
-        startPrice: latest?.close,
-      });
-      // The coarser candle that straddles `from` also needs the minutes stored before it.
-      const before = latest
-        ? (
-            await listCandles(db, {
-              symbol: spec.symbol,
-              interval: "1m",
-              from: candleOpenTime(from, "1d"),
-              limit: 1440,
-            })
-          ).filter((c) => c.time < from)
-        : [];
-      const minutes = [...before, ...generated];
-      const rows: { symbol: string; interval: string; candle: Candle }[] = generated.map((candle) => ({
-        symbol: spec.symbol,
-        interval: "1m",
-        candle,
-      }));
-      for (const interval of CANDLE_INTERVALS) {
-        if (interval === "1m") continue;
-        const firstOpen = candleOpenTime(from, interval);
-        for (const candle of mergeCandles(minutes, interval)) {
-          const isClosed = candle.time + INTERVAL_MS[interval] <= currentMinute;
-          if (isClosed && candle.time >= firstOpen) rows.push({ symbol: spec.symbol, interval, candle });
-        }
-      }
-      await db.transaction((tx) => saveCandles(tx, rows));
+    const windowStart = candleOpenTime(now - this.deps.backfillDays * DAY_MS, "1d");
+    let from = latest ? latest.time + MINUTE_MS : windowStart;
+    if (from < windowStart) {
       this.deps.log?.(
-        `${spec.symbol}: ${latest ? "filled the gap with" : "backfilled"} ${generated.length} one-minute candles (${rows.length} rows in ${Date.now() - started} ms)`,
+        `${spec.symbol}: skipped ${(windowStart - from) / MINUTE_MS} missing minutes older than the ${this.deps.backfillDays}-day backfill window`,
       );
+      from = windowStart;
     }
+    // A venue's candles are fetched in the background once started (`repair`); the simulator's are generated now.
+    const live = this.deps.feed.history !== undefined;
+    if (from < currentMinute && !live) await this.fillHistory(spec, { from, to: currentMinute, latest });
 
     const window = await listCandles(db, {
       symbol: spec.symbol,
@@ -290,14 +468,97 @@ export class MarketService {
       pricePlaces: placesOf(spec.tickSize),
       volumePlaces: placesOf(spec.lotSize),
       price: last?.close ?? spec.initialPrice,
-      time: last ? last.time + MINUTE_MS - 1 : now,
+      // A venue stamps trades with its own clock, a little behind ours: accept the whole current minute.
+      time: last ? last.time + MINUTE_MS - 1 : live ? currentMinute - 1 : now,
       builders,
       window,
       windowStats: statsOf(window),
       ticker: undefined as unknown as Ticker,
+      stale: live,
+      staleReason: live ? "connecting" : null,
+      gapFrom: live && from < currentMinute ? from : null,
+      gapLost: false,
+      repairing: false,
     };
     state.ticker = this.computeTicker(state);
     return state;
+  }
+
+  /**
+   * Writes the one-minute candles of [from, to) and the coarser candles they
+   * close, in batches of at most GAP_FILL_BATCH_MINUTES minutes that never
+   * cross a UTC day (so every coarser candle of a batch is whole in it), one
+   * transaction each: a long pause is many short transactions, not one huge one.
+   */
+  private async fillHistory(
+    spec: MarketSpec,
+    range: { from: number; to: number; latest: Candle | null },
+    /** The venue's minutes of [from, to) (absent: the simulator generates them). */
+    source?: () => Promise<Candle[]>,
+  ): Promise<void> {
+    const fetched = source ? await source() : undefined;
+    const { db } = this.deps;
+    const started = Date.now();
+    const total = (range.to - range.from) / MINUTE_MS;
+    let done = 0;
+    let rowsWritten = 0;
+    let startPrice = range.latest?.close;
+    for (let batchStart = range.from; batchStart < range.to; ) {
+      const batchEnd = Math.min(
+        range.to,
+        batchStart + GAP_FILL_BATCH_MINUTES * MINUTE_MS,
+        candleOpenTime(batchStart, "1d") + DAY_MS,
+      );
+      let generated: Candle[];
+      if (fetched) {
+        generated = fetched.filter((c) => c.time >= batchStart && c.time < batchEnd);
+      } else {
+        const history = generateHistory(spec, {
+          seed: `${this.deps.seed}:${spec.symbol}:${batchStart}`,
+          fromMs: batchStart,
+          toMs: batchEnd,
+          startPrice,
+        });
+        generated = history.candles;
+        startPrice = history.lastPrice;
+      }
+      // A coarser candle that straddles the batch's start also needs the minutes stored before it (same day).
+      const dayStart = candleOpenTime(batchStart, "1d");
+      const before =
+        batchStart > dayStart
+          ? (
+              await listCandles(db, {
+                symbol: spec.symbol,
+                interval: "1m",
+                from: dayStart,
+                to: batchStart - MINUTE_MS,
+                limit: 1440,
+              })
+            ).filter((c) => c.time < batchStart)
+          : [];
+      // The venue's minutes replace any stored ones of the batch (built from the trades seen around a gap).
+      const minutes = [...before, ...generated];
+      const rows: { symbol: string; interval: string; candle: Candle }[] = generated.map((candle) => ({
+        symbol: spec.symbol,
+        interval: "1m",
+        candle,
+      }));
+      for (const interval of CANDLE_INTERVALS) {
+        if (interval === "1m") continue;
+        const firstOpen = candleOpenTime(batchStart, interval);
+        for (const candle of mergeCandles(minutes, interval)) {
+          const isClosed = candle.time + INTERVAL_MS[interval] <= range.to;
+          if (isClosed && candle.time >= firstOpen) rows.push({ symbol: spec.symbol, interval, candle });
+        }
+      }
+      await db.transaction((tx) => saveCandles(tx, rows));
+      done += (batchEnd - batchStart) / MINUTE_MS;
+      rowsWritten += rows.length;
+      this.deps.log?.(
+        `${spec.symbol}: gap fill ${new Date(batchStart).toISOString().slice(0, 10)}: ${done}/${total} minutes (${rowsWritten} rows, ${Date.now() - started} ms)`,
+      );
+      batchStart = batchEnd;
+    }
   }
 
   /** Writes the candles closed since the last write (every second on its own, and on stop). */

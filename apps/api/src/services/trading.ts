@@ -61,6 +61,8 @@ export interface TradingDeps {
   specs: readonly MarketSpec[];
   rates: TradingRates;
   lastPrice(symbol: string): string | undefined;
+  /** Why the market's prices are not fresh enough for a market order, or undefined when they are. */
+  staleReason?(symbol: string): string | undefined;
   notify(userId: string, event: { kind: string } & Record<string, unknown>): void;
   log?(message: string): void;
 }
@@ -110,6 +112,8 @@ export class TradingService {
       const existing = await findOrderByClientId(this.deps.db, { userId: user.id, clientOrderId: body.clientOrderId });
       if (existing) return { order: await this.sameRequest(existing, requestHash), created: false };
     }
+    const stale = body.type === "market" ? this.deps.staleReason?.(body.symbol) : undefined;
+    if (stale) throw new AppError("market_stale", stale);
     const checked = checkOrder(spec, body, last);
     if (!checked.ok)
       throw new AppError("invalid_order", checked.message, { fields: { [checked.field]: checked.message } });

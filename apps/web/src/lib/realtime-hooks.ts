@@ -42,10 +42,18 @@ export function useMarkets() {
               old && {
                 ...old,
                 markets: old.markets.map((m) =>
-                  m.symbol === message.data.symbol ? { ...m, ticker: message.data } : m,
+                  m.symbol === message.data.symbol
+                    ? { ...m, ticker: message.data, stale: message.data.stale ?? m.stale }
+                    : m,
                 ),
               },
           );
+          // Turned stale or fresh: fetch the reason and the feed's state with it.
+          const known = queryClient.getQueryData<MarketsResponse>(MARKETS_KEY);
+          const shown = known?.markets.find((m) => m.symbol === message.data.symbol);
+          if (shown && message.data.stale !== undefined && message.data.stale !== (shown.staleReason !== null)) {
+            void queryClient.invalidateQueries({ queryKey: MARKETS_KEY });
+          }
         },
         onResync() {
           void queryClient.invalidateQueries({ queryKey: MARKETS_KEY });
@@ -60,6 +68,16 @@ export function useMarkets() {
   }, [symbols, queryClient]);
 
   return query;
+}
+
+/** The markets as last fetched or kept live by a page, without subscribing (the header reads it). */
+export function useKnownMarkets(enabled: boolean) {
+  return useQuery({
+    queryKey: MARKETS_KEY,
+    queryFn: ({ signal }) => apiRequest("/api/markets", marketsResponse, { signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+    enabled,
+  });
 }
 
 /** One market with its live 24 h ticker (undefined while loading or for an unknown symbol). */

@@ -6,6 +6,7 @@ import { useMemo, useState } from "react";
 import { AlertForm } from "@/components/alerts/alerts-view";
 import { useAlerts } from "@/lib/alert-hooks";
 import { groupDigits } from "@/lib/format";
+import { staleText, venueText } from "@/lib/market-source";
 import { useLiveCandles, useTicker } from "@/lib/realtime-hooks";
 import { IntervalSwitch } from "./interval-switch";
 import { PriceChange } from "./price-change";
@@ -56,10 +57,25 @@ export function MarketChartPanel({
             <PriceChange percent={market.ticker.changePercent24h} />
           </>
         )}
+        {market && (
+          <span className="text-xs text-zinc-500" data-testid="chart-source">
+            Prices from {market.source.name} · {venueText(market)}
+          </span>
+        )}
         <div className="ml-auto">
           <IntervalSwitch value={interval} onChange={onIntervalChange} />
         </div>
       </header>
+      {market?.stale && (
+        <p
+          role="status"
+          className="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200"
+          data-testid="stale-notice"
+        >
+          Prices are stale: {staleText(market)}. Market orders are paused and no order or alert fires on these prices
+          until fresh data arrives.
+        </p>
+      )}
       <div className="p-2">
         {candles.error ? (
           <ChartPlaceholder text={candles.error.message} />

@@ -127,6 +127,14 @@ function MarketRow({
         )}
       </td>
       <td className="px-3 py-2.5 text-right" data-testid={`price-${market.symbol}`}>
+        {market.stale && (
+          <span
+            className="mr-2 inline-block size-1.5 rounded-full bg-amber-500 align-middle sm:size-auto sm:rounded sm:bg-amber-100 sm:px-1.5 sm:py-0.5 sm:text-[10px] sm:font-medium sm:text-amber-800 sm:uppercase dark:sm:bg-amber-900/50 dark:sm:text-amber-200"
+            title={`No fresh prices from ${market.source.name}`}
+          >
+            <span className="sr-only sm:not-sr-only">stale</span>
+          </span>
+        )}
         <LivePrice price={ticker.price} />
       </td>
       <td className="px-3 py-2.5 text-right">
