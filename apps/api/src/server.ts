@@ -8,6 +8,7 @@ import type { ApiConfig } from "./env.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
+import { useJsonBodies } from "./plugins/json-body.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
@@ -111,6 +112,7 @@ export async function buildServer(
     request.log.info(`${request.method} ${request.url} → ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
   });
   useZodValidation(app);
+  useJsonBodies(app);
   useErrorMapping(app);
   await app.register(cookie);
   const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];

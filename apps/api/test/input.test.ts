@@ -91,4 +91,71 @@ describe.each(testDrivers)("input at the edge on %s", (driver) => {
       expect(biggest.json()).toMatchObject({ price: `${TWENTY_DIGITS}.${"9".repeat(18)}` });
     });
   });
+
+  describe("content-type: application/json with an empty body", () => {
+    it("DELETE /api/trades/:id cancels the order as if no body were sent", async () => {
+      const { cookie } = await signedInUser(database, "canceller", { usd: "10000" });
+      const order = await post(cookie, "/api/trades", {
+        symbol: "BTC-USD",
+        side: "buy",
+        type: "limit",
+        quantity: "0.01",
+        limitPrice: "50000.00",
+      });
+      expect(order.statusCode).toBe(201);
+      const res = await app.inject({
+        method: "DELETE",
+        url: `/api/trades/${order.json().id}`,
+        headers: { cookie, origin: WEB_ORIGIN, "content-type": "application/json", "content-length": "0" },
+        payload: "",
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ id: order.json().id, status: "canceled" });
+    });
+
+    it("POST /api/portfolio/reset, which takes no body, answers as it does without one", async () => {
+      const { cookie } = await signedInUser(database, "resetter", { usd: "10" });
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/portfolio/reset",
+        headers: { cookie, origin: WEB_ORIGIN, "content-type": "application/json" },
+        payload: "",
+      });
+      expect(res.statusCode).toBeLessThan(300);
+    });
+
+    it("POST /api/users with no body is the route's own validation error, not invalid_json", async () => {
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/users",
+        headers: { "content-type": "application/json; charset=utf-8" },
+        payload: "",
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: "validation_failed" } });
+    });
+
+    it("still refuses malformed JSON and a body of spaces as invalid_json", async () => {
+      for (const payload of ['{"name": ', "   "]) {
+        const res = await app.inject({
+          method: "POST",
+          url: "/api/users",
+          headers: { "content-type": "application/json" },
+          payload,
+        });
+        expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(res.json()).toMatchObject({ error: { code: "invalid_json" } });
+      }
+    });
+
+    it("still refuses a prototype-poisoning body", async () => {
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/users",
+        headers: { "content-type": "application/json" },
+        payload: '{"__proto__": {"role": "admin"}, "name": "A", "email": "p@example.com", "password": "long enough 1"}',
+      });
+      expect(res.statusCode).toBe(400);
+    });
+  });
 });
