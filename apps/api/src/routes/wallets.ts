@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "../errors.ts";
 import { toUserResponse } from "../plugins/auth.ts";
 import type { ZodTypeProvider } from "../plugins/zod-validation.ts";
-import { FixedWindowLimiter } from "../services/rate-limit.ts";
+import { WindowLimiter } from "../services/rate-limit.ts";
 import {
   linkWallet,
   listUserWallets,
@@ -19,7 +19,7 @@ export const NONCES_PER_MINUTE = 60;
 export function walletsRoutes(app: FastifyInstance, deps: WalletsDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Every nonce is a row until it expires: a client cannot ask for them without end.
-  const nonceLimiter = new FixedWindowLimiter({ limit: NONCES_PER_MINUTE, windowMs: 60_000 });
+  const nonceLimiter = new WindowLimiter({ limit: NONCES_PER_MINUTE, windowMs: 60_000 });
 
   r.get("/api/siwe/nonce", async (req, reply): Promise<SiweNonceResponse> => {
     const wait = nonceLimiter.take(req.ip);
