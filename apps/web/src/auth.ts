@@ -1,7 +1,7 @@
 import {
   type Role,
   type SiweSignInResponse,
-  siweMessageBody,
+  siweSignInBody,
   type UserResponse,
   verifyPasswordBody,
 } from "@tradeboard/contracts";
@@ -80,14 +80,19 @@ export const {
         name: "Ethereum",
         credentials: { message: { label: "Message", type: "text" }, signature: { label: "Signature", type: "text" } },
         // The api checks the nonce, domain, chain, times and signature (viem/siwe) and finds or opens the account.
-        async authorize(credentials) {
-          const parsed = siweMessageBody.safeParse({ message: credentials.message, signature: credentials.signature });
+        async authorize(credentials, request) {
+          const parsed = siweSignInBody.safeParse({
+            message: credentials.message,
+            signature: credentials.signature,
+            ip: clientIp(request),
+          });
           if (!parsed.success) throw new SiweRefused("siwe_invalid_message");
           const result = await callInternal<SiweSignInResponse>("/api/internal/auth/siwe", parsed.data);
           if (result.ok) {
             const { id, name, email, role } = result.data.user;
             return { id, name, email, role };
           }
+          if (result.code === "rate_limited") throw new TooManyAttempts();
           if (result.code === "backend_unavailable" || result.status >= 500) throw new BackendUnavailable();
           throw new SiweRefused(result.code.startsWith("siwe_") ? result.code : "siwe_invalid_message");
         },

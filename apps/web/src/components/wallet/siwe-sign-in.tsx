@@ -1,4 +1,5 @@
 "use client";
+import { SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { ApiError } from "@/lib/api";
@@ -16,11 +17,13 @@ const MESSAGES: Record<string, string> = {
   siwe_nonce_used: "That sign-in message was already used. Please sign again.",
   siwe_bad_signature: "The signature does not match the wallet's address.",
   siwe_invalid_message: "The wallet returned a message we could not read.",
+  siwe_wrong_statement: "The wallet signed a message meant for something else. Please sign again.",
+  rate_limited: "Too many sign-in attempts from your network. Wait a minute, then try again.",
   backend_unavailable: "The trading service is unavailable right now. Please try again shortly.",
 };
 
 function SiweSignInButton({ settings, callbackUrl }: { settings: WalletSettings; callbackUrl: string }) {
-  const siwe = useSiwe(settings, "Sign in to Tradeboard.");
+  const siwe = useSiwe(settings, SIWE_SIGN_IN_STATEMENT);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
