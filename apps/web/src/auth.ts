@@ -10,6 +10,7 @@ import Credentials from "next-auth/providers/credentials";
 import { serverEnv } from "@/env";
 import { callInternal } from "@/lib/backend";
 import { clientIp } from "@/lib/client-ip";
+import { safeCallbackUrl } from "@/lib/safe-redirect";
 
 declare module "next-auth" {
   interface User {
@@ -99,6 +100,10 @@ export const {
       }),
     ],
     callbacks: {
+      // Every callbackUrl Auth.js accepts (sign-in, sign-out, its cookie) stays on this site.
+      redirect({ url, baseUrl }) {
+        return new URL(safeCallbackUrl(url, baseUrl, "/"), baseUrl).href;
+      },
       jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

@@ -3,6 +3,7 @@ import { SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { ApiError } from "@/lib/api";
+import { safeCallbackUrl } from "@/lib/safe-redirect";
 import type { WalletSettings } from "@/lib/wallet/config";
 import { ConnectDialog } from "./connect-dialog";
 import { walletErrorMessage } from "./errors";
@@ -42,7 +43,8 @@ function SiweSignInButton({ settings, callbackUrl }: { settings: WalletSettings;
         setError(MESSAGES[result.code ?? ""] ?? "Signing in with this wallet failed. Please try again.");
         return setBusy(false);
       }
-      window.location.assign(callbackUrl);
+      // Checked on the server already; checked again against the page's own origin before leaving.
+      window.location.assign(safeCallbackUrl(callbackUrl, window.location.origin));
     } catch (cause) {
       setError(cause instanceof ApiError ? cause.message : walletErrorMessage(cause));
       setBusy(false);
