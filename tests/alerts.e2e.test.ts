@@ -1,34 +1,46 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./helpers/browser.ts";
 import { type RunningSystem, startManualSystem } from "./helpers/system.ts";
 
-/** Price alerts as a person sets and receives them. */
+/** Price alerts as a person sets and receives them. Each test signs up a person of its own. */
 describe("price alerts in the browser", () => {
   let system: RunningSystem;
   let browser: Browser;
+  let context: BrowserContext | undefined;
   let page: Page;
 
   beforeAll(async () => {
     [system, browser] = await Promise.all([startManualSystem(), launchChromium()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   });
   afterAll(async () => {
     await browser?.close();
     await system?.stop();
   });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
 
   const url = (path: string) => `${system.webUrl}${path}`;
   const setPrice = (symbol: string, price: string) => system.setPrice(symbol, price);
 
-  it("creates an alert, draws it on the chart, and toasts when the price gets there", async () => {
-    await setPrice("BTC-USD", "60000.00");
+  /** A browser profile of its own, signed up as a new person. */
+  async function signedUpPage(name: string): Promise<Page> {
+    context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    page = await context.newPage();
     await page.goto(url("/register"));
-    await page.getByLabel("Name").fill("Alex Alert");
-    await page.getByLabel("Email").fill(`alex-${Date.now()}@example.com`);
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(`${name.split(" ")[0]?.toLowerCase()}-${Date.now()}@example.com`);
     await page.getByLabel("Password").fill("ring the bell please");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/dashboard/);
+    return page;
+  }
+
+  it("creates an alert, draws it on the chart, and toasts when the price gets there", async () => {
+    await setPrice("BTC-USD", "60000.00");
+    await signedUpPage("Alex Alert");
 
     await page.goto(url("/alerts"));
     const form = page.getByTestId("alert-form");
@@ -62,6 +74,7 @@ describe("price alerts in the browser", () => {
   });
 
   it("shows the webhook signing secret once, in settings", async () => {
+    await signedUpPage("Wren Webhook");
     await page.goto(url("/settings"));
     await page.getByText("No secret yet.").waitFor();
     await page.getByRole("button", { name: "Generate secret" }).click();

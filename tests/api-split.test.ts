@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { credentialsSignIn, rawRequest } from "./helpers/http.ts";
 import { type RunningSystem, startSystem } from "./helpers/system.ts";
 
 /** The /api split between the web app (Auth.js) and the api, with both apps really running. */
 describe("the /api split", () => {
   let system: RunningSystem;
   beforeAll(async () => {
-    system = await startSystem();
+    // The api logs every request it answers at info: the internal-prefix test reads them.
+    system = await startSystem({ apiEnv: { LOG_LEVEL: "info" } });
   });
   afterAll(async () => {
     await system?.stop();
@@ -54,9 +56,17 @@ describe("the /api split", () => {
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ email, name: "Split Tester", role: "user" });
 
+    // The query string reaches the api: it picks the interval and the number of candles.
+    const candles = await get("/api/markets/ETH-USD/candles?interval=1h&limit=3");
+    expect(candles.status).toBe(200);
+    expect(candles.json).toMatchObject({ symbol: "ETH-USD", interval: "1h" });
+    expect((candles.json as { candles: unknown[] }).candles).toHaveLength(3);
     // A bad query string reaches the api's validation untouched.
-    const badQuery = await get("/api/users?pageSize=0");
-    expect(badQuery.status).toBe(401); // authentication comes before validation
+    const badQuery = await get("/api/markets/ETH-USD/candles?interval=7m");
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.json).toMatchObject({
+      error: { code: "validation_failed", fields: { interval: expect.any(String) } },
+    });
 
     // The session cookie set by the web app's Auth.js is accepted by the api behind the forward.
     const csrf = await get("/api/auth/csrf");
@@ -86,6 +96,93 @@ describe("the /api split", () => {
     const tampered = await get("/api/users/me", { headers: { cookie: flipped } });
     expect(tampered.status).toBe(401);
     expect(tampered.json).toMatchObject({ error: { code: "unauthorized" } });
+  });
+
+  it.each([
+    "/api/internal/auth/verify-password",
+    "/api/internal",
+    "/api/internal/",
+    "/api/%69nternal/auth/verify-password",
+    "/api/%69%6e%74%65%72%6e%61%6c/auth/verify-password",
+    "/api/%2569nternal/auth/verify-password",
+    "/api/INTERNAL/auth/verify-password",
+    "/api/Internal/auth/verify-password",
+    "/api/internal/../internal/auth/verify-password",
+    "/api/x/../internal/auth/verify-password",
+    "/api/x/%2e%2e/internal/auth/verify-password",
+    "/api/./internal/auth/verify-password",
+    "/api//internal/auth/verify-password",
+    "//api/internal/auth/verify-password",
+    "/api/internal%2Fauth%2Fverify-password",
+    "/api/internal/auth/verify-password/",
+    "/api/internal/auth/verify-password?x=1",
+    "/api/internal;/auth/verify-password",
+    "/api/%5Cinternal/auth/verify-password",
+  ])("refuses %s in the web app itself: 404 JSON, and the api never sees it", async (path) => {
+    const before = system.logs().length;
+    let res = await rawRequest(system.webUrl, path, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: system.webUrl },
+      body: JSON.stringify({ email: "demo@tradeboard.dev", password: "tradeboard-demo" }),
+    });
+    // Next itself answers some spellings (repeated slashes) with a redirect to the clean path: follow it.
+    for (let hops = 0; hops < 3 && res.status >= 300 && res.status < 400; hops++) {
+      const next = new URL(String(res.headers.location), system.webUrl);
+      expect(next.origin).toBe(system.webUrl);
+      res = await rawRequest(system.webUrl, `${next.pathname}${next.search}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: system.webUrl },
+        body: "{}",
+      });
+    }
+    expect(res.status).toBe(404);
+    expect(String(res.headers["content-type"])).toContain("application/json");
+    expect(res.json).toMatchObject({ error: { code: "not_found", message: expect.any(String) } });
+    // The api logs every request it answers; none of these reached it.
+    // A request to the api after them: once its line is in, any line for the requests above is too.
+    const marker = `marker-${Math.random().toString(36).slice(2)}`;
+    await fetch(`${system.apiUrl}/api/health?${marker}`);
+    await expect.poll(() => system.logs().includes(marker), { timeout: 10_000 }).toBe(true);
+    const apiLines = system
+      .logs()
+      .slice(before)
+      .split("\n")
+      .filter((line) => line.startsWith("[api]") && /nternal|%69|%2569/i.test(line));
+    expect(apiLines).toEqual([]);
+  });
+
+  it("treats content-type: application/json with an empty body as no body, through the forward", async () => {
+    const email = `empty-${Date.now()}@example.com`;
+    const password = "empty bodies are fine";
+    const created = await get("/api/users", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: system.webUrl },
+      body: JSON.stringify({ name: "Empty Body", email, password }),
+    });
+    expect(created.status).toBe(201);
+    const { session } = await credentialsSignIn(system.webUrl, { email, password });
+    const headers = { "content-type": "application/json", origin: system.webUrl, cookie: session ?? "" };
+    // POST without a payload, as many HTTP client wrappers send it.
+    const reset = await rawRequest(system.webUrl, "/api/portfolio/reset", {
+      method: "POST",
+      headers: { ...headers, "content-length": "0" },
+    });
+    expect(reset.status, reset.text).toBeLessThan(300);
+    // DELETE likewise: the route's own answer (no such order), not invalid_json.
+    const cancel = await rawRequest(system.webUrl, "/api/trades/00000000-0000-4000-8000-000000000000", {
+      method: "DELETE",
+      headers: { ...headers, "content-length": "0" },
+    });
+    expect(cancel.status).toBe(404);
+    expect(cancel.json).toMatchObject({ error: { code: "not_found" } });
+    // A body that is there but broken is still refused.
+    const broken = await rawRequest(system.webUrl, "/api/portfolio/reset", {
+      method: "POST",
+      headers,
+      body: "{",
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.json).toMatchObject({ error: { code: "invalid_json" } });
   });
 
   it("keeps the internal endpoints closed to the public forward", async () => {

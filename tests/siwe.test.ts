@@ -1,3 +1,4 @@
+import { SIWE_LINK_STATEMENT } from "@tradeboard/contracts";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SiweFields, signSiwe } from "../apps/api/test/helpers/siwe.ts";
@@ -133,6 +134,16 @@ describe("Sign-In with Ethereum through Auth.js", () => {
     const refused = await signInWith("siwe", { message, signature });
     expect(refused.cookie).toBeUndefined();
     expect(refused.code).toBe("siwe_bad_signature");
+    expect(await userTotal()).toBe(before);
+  });
+
+  it("refuses a message signed to link a wallet", async () => {
+    const before = await userTotal();
+    const wallet = privateKeyToAccount(generatePrivateKey());
+    const linking = await signedMessage(wallet, { statement: SIWE_LINK_STATEMENT });
+    const refused = await signInWith("siwe", linking);
+    expect(refused.cookie).toBeUndefined();
+    expect(refused.code).toBe("siwe_wrong_statement");
     expect(await userTotal()).toBe(before);
   });
 

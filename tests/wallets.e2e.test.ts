@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./helpers/browser.ts";
 import { installInjectedWallet } from "./helpers/injected-wallet.ts";
 import { type RunningSystem, startSystem } from "./helpers/system.ts";
@@ -20,6 +20,10 @@ describe("wallets in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await system?.stop();
+  });
+  // Each test has its own browser profiles (and wallets), closed after it.
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
   });
 
   const url = (path: string) => `${system.webUrl}${path}`;

@@ -45,9 +45,17 @@ const schema = (nodeEnv: string | undefined) =>
         .default("100000")
         .refine(isDecimalString, "must be a decimal string such as 100000 or 2500.50"),
       SEED_DEMO: boolean.optional(),
-      LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+      /** Failed sign-ins of one email from one address per LOGIN_WINDOW_SECONDS (a stranger elsewhere cannot lock the owner out). */
+      LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP: z.coerce.number().int().min(1).default(5),
+      /** Failed sign-ins from one address, whatever the email, per LOGIN_WINDOW_SECONDS. */
       LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(30),
       LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+      /** Failed sign-ins of one email from all addresses together per LOGIN_EMAIL_WINDOW_SECONDS: higher and slower. */
+      LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(100),
+      LOGIN_EMAIL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+      /** Sign-ups (each an argon2id hash) one address may attempt per REGISTRATION_WINDOW_SECONDS. */
+      REGISTRATIONS_PER_IP: z.coerce.number().int().min(1).default(10),
+      REGISTRATION_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
       TRUST_PROXY: z.string().default("loopback"),
       /** `manual` (prices set by tests) is refused unless NODE_ENV=test. */
       MARKET_FEED: z.enum(["simulated", "replay", "manual", "coinbase", "binance", "kraken"]).default("simulated"),

@@ -11,6 +11,7 @@ const statusOf: Record<ErrorCode, number> = {
   siwe_expired: 401,
   siwe_nonce_used: 401,
   siwe_bad_signature: 401,
+  siwe_wrong_statement: 401,
   wallet_taken: 409,
   last_sign_in_method: 409,
   forbidden: 403,

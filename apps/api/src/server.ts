@@ -13,6 +13,7 @@ import type { LiveFeedOptions } from "./market/live-feed.ts";
 import { parseSymbolMap, venueMarkets } from "./market/symbols.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
+import { useJsonBodies } from "./plugins/json-body.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
@@ -28,6 +29,7 @@ import { walletsRoutes } from "./routes/wallets.ts";
 import { AlertService } from "./services/alerts.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
+import { WindowLimiter } from "./services/rate-limit.ts";
 import { SiweService } from "./services/siwe.ts";
 import { TradingService } from "./services/trading.ts";
 import { WebhookSender } from "./services/webhooks.ts";
@@ -65,6 +67,10 @@ export type ServerConfig = Pick<
       | "WALLET_CHAIN_IDS"
       | "WALLET_RPC_URLS"
       | "SIWE_NONCE_TTL_SECONDS"
+      | "LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP"
+      | "LOGIN_EMAIL_WINDOW_SECONDS"
+      | "REGISTRATIONS_PER_IP"
+      | "REGISTRATION_WINDOW_SECONDS"
     >
   >;
 
@@ -140,17 +146,30 @@ export async function buildServer(
     request.log.info(`${request.method} ${request.url} → ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
   });
   useZodValidation(app);
+  useJsonBodies(app);
   useErrorMapping(app);
   await app.register(cookie);
   const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];
   await useOriginGuard(app, allowedOrigins);
   useAuth(app, { db, authSecret: config.AUTH_SECRET });
 
-  const throttle = new LoginThrottle({
-    perEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
-    perIp: config.LOGIN_MAX_FAILURES_PER_IP,
-    windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
-  });
+  const throttle = new LoginThrottle(
+    {
+      perEmailAndIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP ?? 5,
+      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      perEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
+      windowMs: config.LOGIN_WINDOW_SECONDS * 1000,
+      emailWindowMs: (config.LOGIN_EMAIL_WINDOW_SECONDS ?? 3600) * 1000,
+    },
+    deps.now,
+  );
+  const registrations = new WindowLimiter(
+    {
+      limit: config.REGISTRATIONS_PER_IP ?? 10,
+      windowMs: (config.REGISTRATION_WINDOW_SECONDS ?? 3600) * 1000,
+    },
+    deps.now,
+  );
   const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
   const chosen = config.MARKET_SYMBOLS;
   const specs = deps.specs ?? (chosen ? DEFAULT_MARKETS.filter((m) => chosen.includes(m.symbol)) : DEFAULT_MARKETS);
@@ -220,7 +239,7 @@ export async function buildServer(
   });
 
   healthRoutes(app, { database });
-  usersRoutes(app, { db, initialBalance: config.INITIAL_BALANCE, throttle });
+  usersRoutes(app, { db, initialBalance: config.INITIAL_BALANCE, throttle, registrations });
   balancesRoutes(app, { db });
   marketsRoutes(app, { markets, rates });
   realtimeRoutes(app, { tokens });

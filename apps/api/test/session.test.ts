@@ -84,9 +84,10 @@ describe("SessionReader", () => {
     await reader.read({ [NAME]: a });
     await reader.read({ [NAME]: b });
     await reader.read({ [NAME]: a }); // a is now the most recent
-    await reader.read({ [NAME]: c }); // evicts b
+    await reader.read({ [NAME]: c }); // evicts b, the least recently used (a FIFO cache would evict a)
     expect(reader.cachedCount).toBe(2);
-    expect(await reader.read({ [NAME]: b })).toEqual({ userId: "b" }); // decrypted again
-    expect(reader.cachedCount).toBe(2);
+    expect([reader.isCached(a, NAME), reader.isCached(b, NAME), reader.isCached(c, NAME)]).toEqual([true, false, true]);
+    expect(await reader.read({ [NAME]: b })).toEqual({ userId: "b" }); // decrypted again, and now it evicts a
+    expect([reader.isCached(a, NAME), reader.isCached(b, NAME), reader.isCached(c, NAME)]).toEqual([false, true, true]);
   });
 });

@@ -5,31 +5,58 @@ import { loadConfig } from "../src/env.ts";
 import { LoginThrottle } from "../src/services/login-throttle.ts";
 
 describe("LoginThrottle", () => {
-  it("blocks an email after the limit until the window passes", () => {
+  const limits = { perEmailAndIp: 3, perIp: 100, perEmail: 50, windowMs: 60_000, emailWindowMs: 600_000 };
+
+  it("blocks an email from one address after the limit until the window passes", () => {
     let now = 0;
-    const throttle = new LoginThrottle({ perEmail: 3, perIp: 100, windowMs: 60_000 }, () => now);
+    const throttle = new LoginThrottle(limits, () => now);
     for (let i = 0; i < 3; i++) {
-      expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
-      throttle.recordFailure("a@x.io", undefined);
+      expect(throttle.retryAfterSeconds("a@x.io", "1.2.3.4")).toBe(0);
+      throttle.recordFailure("a@x.io", "1.2.3.4");
     }
-    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(60);
+    expect(throttle.retryAfterSeconds("a@x.io", "1.2.3.4")).toBe(60);
     now = 45_000;
-    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(15);
-    expect(throttle.retryAfterSeconds("b@x.io", undefined)).toBe(0);
+    expect(throttle.retryAfterSeconds("a@x.io", "1.2.3.4")).toBe(15);
+    expect(throttle.retryAfterSeconds("b@x.io", "1.2.3.4")).toBe(0);
     now = 60_000;
-    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
+    expect(throttle.retryAfterSeconds("a@x.io", "1.2.3.4")).toBe(0);
   });
 
-  it("forgets an email's failures after a success", () => {
-    const throttle = new LoginThrottle({ perEmail: 2, perIp: 100, windowMs: 60_000 }, () => 0);
+  it("does not let a stranger at another address lock the owner out, nor renew it for ever", () => {
+    let now = 0;
+    const throttle = new LoginThrottle(limits, () => now);
+    // As the api does: an attempt is only heard (and can only fail) when not throttled.
+    const guess = (ip: string) => {
+      if (throttle.retryAfterSeconds("owner@x.io", ip) === 0) throttle.recordFailure("owner@x.io", ip);
+    };
+    // The stranger keeps guessing, window after window, for the whole of the email's longer window.
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 10; i++) guess("203.0.113.66");
+      expect(throttle.retryAfterSeconds("owner@x.io", "203.0.113.66")).toBeGreaterThan(0);
+      expect(throttle.retryAfterSeconds("owner@x.io", "198.51.100.7")).toBe(0);
+      now += 60_000;
+    }
+  });
+
+  it("throttles an email everywhere only after far more failures, from many addresses", () => {
+    let now = 0;
+    const throttle = new LoginThrottle(limits, () => now);
+    for (let i = 0; i < 50; i++) throttle.recordFailure("owner@x.io", `10.0.0.${i}`);
+    expect(throttle.retryAfterSeconds("owner@x.io", "198.51.100.7")).toBe(600);
+    now = 600_000;
+    expect(throttle.retryAfterSeconds("owner@x.io", "198.51.100.7")).toBe(0);
+  });
+
+  it("forgets an email's failures from the address that then signed in", () => {
+    const throttle = new LoginThrottle({ ...limits, perEmailAndIp: 2 }, () => 0);
     throttle.recordFailure("a@x.io", "1.2.3.4");
-    throttle.recordSuccess("a@x.io");
+    throttle.recordSuccess("a@x.io", "1.2.3.4");
     throttle.recordFailure("a@x.io", "1.2.3.4");
-    expect(throttle.retryAfterSeconds("a@x.io", undefined)).toBe(0);
+    expect(throttle.retryAfterSeconds("a@x.io", "1.2.3.4")).toBe(0);
   });
 
   it("counts an address across emails", () => {
-    const throttle = new LoginThrottle({ perEmail: 100, perIp: 2, windowMs: 10_000 }, () => 0);
+    const throttle = new LoginThrottle({ ...limits, perIp: 2, windowMs: 10_000 }, () => 0);
     throttle.recordFailure("a@x.io", "1.2.3.4");
     throttle.recordFailure("b@x.io", "1.2.3.4");
     expect(throttle.retryAfterSeconds("c@x.io", "1.2.3.4")).toBe(10);

@@ -14,7 +14,11 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(driver);
-    ({ app } = await testApp(database, { LOGIN_MAX_FAILURES_PER_EMAIL: 3, LOGIN_MAX_FAILURES_PER_IP: 6 }));
+    ({ app } = await testApp(database, {
+      LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP: 3,
+      LOGIN_MAX_FAILURES_PER_IP: 6,
+      LOGIN_MAX_FAILURES_PER_EMAIL: 12,
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -118,6 +122,30 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
         expect((await verify({ email, password })).statusCode).toBe(200);
         const almost = `${"p".repeat(length - 1)}?`;
         expect((await verify({ email, password: almost })).statusCode).toBe(401);
+      }
+    });
+
+    it("limits sign-ups per client address: 429 with Retry-After and a message to show", async () => {
+      const limited = await testApp(database, { REGISTRATIONS_PER_IP: 2 });
+      try {
+        const signUp = (n: number, remoteAddress: string) =>
+          limited.app.inject({
+            method: "POST",
+            url: "/api/users",
+            remoteAddress,
+            payload: { name: "Many", email: `many${n}-${remoteAddress}@example.com`, password: "long enough 1" },
+          });
+        expect((await signUp(1, "203.0.113.5")).statusCode).toBe(201);
+        expect((await signUp(2, "203.0.113.5")).statusCode).toBe(201);
+        const refused = await signUp(3, "203.0.113.5");
+        expect(refused.statusCode).toBe(429);
+        expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+        expect(refused.json()).toMatchObject({
+          error: { code: "rate_limited", message: /Too many sign-ups from your network\. Try again in \d+ minutes\./ },
+        });
+        expect((await signUp(4, "198.51.100.5")).statusCode).toBe(201);
+      } finally {
+        await limited.app.close();
       }
     });
 
@@ -274,14 +302,39 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
       expect(wrong.body).toBe(unknown.body);
     });
 
-    it("throttles an email after repeated failures, even for the right password", async () => {
+    it("throttles an email from one address after repeated failures, even for the right password", async () => {
       await register({ name: "Flo", email: "flo@example.com", password: "correct horse" });
+      const ip = "192.0.2.10";
       for (let i = 0; i < 3; i++)
-        expect((await verify({ email: "flo@example.com", password: `nope ${i}` })).statusCode).toBe(401);
-      const blocked = await verify({ email: "flo@example.com", password: "correct horse" });
+        expect((await verify({ email: "flo@example.com", password: `nope ${i}`, ip })).statusCode).toBe(401);
+      const blocked = await verify({ email: "flo@example.com", password: "correct horse", ip });
       expect(blocked.statusCode).toBe(429);
-      expect(blocked.json()).toMatchObject({ error: { code: "rate_limited" } });
+      expect(blocked.json()).toMatchObject({ error: { code: "rate_limited", message: /Try again in \d+ minutes/ } });
       expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    });
+
+    it("does not let a stranger's wrong passwords lock the owner out", async () => {
+      await register({ name: "Gus", email: "gus@example.com", password: "correct horse" });
+      const stranger = "203.0.113.66";
+      for (let i = 0; i < 3; i++)
+        expect((await verify({ email: "gus@example.com", password: `guess ${i}`, ip: stranger })).statusCode).toBe(401);
+      // The stranger is throttled, and stays so however often they come back…
+      for (let i = 0; i < 5; i++) {
+        expect((await verify({ email: "gus@example.com", password: "guess", ip: stranger })).statusCode).toBe(429);
+      }
+      // …while the owner, elsewhere, signs in.
+      const owner = await verify({ email: "gus@example.com", password: "correct horse", ip: "198.51.100.20" });
+      expect(owner.statusCode).toBe(200);
+    });
+
+    it("throttles an email everywhere only after far more failures, from many addresses", async () => {
+      await register({ name: "Hal", email: "hal@example.com", password: "correct horse" });
+      for (let i = 0; i < 12; i++) {
+        const res = await verify({ email: "hal@example.com", password: "guess", ip: `10.9.${i}.1` });
+        expect(res.statusCode).toBe(401);
+      }
+      const owner = await verify({ email: "hal@example.com", password: "correct horse", ip: "198.51.100.21" });
+      expect(owner.statusCode).toBe(429);
     });
 
     it("throttles an address across emails", async () => {

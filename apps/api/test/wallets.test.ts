@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SIWE_LINK_STATEMENT, SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
 import type { Database } from "@tradeboard/db";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
@@ -8,7 +9,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveServiceKey } from "../src/auth/service-key.ts";
-import { NONCES_PER_MINUTE } from "../src/routes/wallets.ts";
+import { NONCES_PER_MINUTE, SIGNATURE_CHECKS_PER_MINUTE } from "../src/routes/wallets.ts";
 import { SiweService } from "../src/services/siwe.ts";
 import { sessionCookie, signedInUser, TEST_SECRET, testApp, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
@@ -199,7 +200,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       }
     });
 
-    it("refuses a signature from another key, without burning the nonce", async () => {
+    it("refuses a signature from another key, and the nonce is used up by that first try", async () => {
       const wallet = newWallet();
       const body = await signed(wallet);
       const forged = await newWallet().signMessage({ message: body.message });
@@ -207,9 +208,43 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       const res = await signIn({ message: body.message, signature: forged });
       expect(res.statusCode).toBe(401);
       expect(res.json()).toMatchObject({ error: { code: "siwe_bad_signature", message: new RegExp(wallet.address) } });
+      // One nonce, one signature check: the message cannot be tried again, even correctly signed.
+      const retry = await signIn(body);
+      expect(retry.statusCode).toBe(401);
+      expect(retry.json()).toMatchObject({ error: { code: "siwe_nonce_used" } });
       expect(await userCount()).toBe(before);
-      // The real signer can still use the message.
-      expect((await signIn(body)).statusCode).toBe(200);
+      // A new nonce works.
+      expect((await signIn(await signed(wallet))).statusCode).toBe(200);
+    });
+
+    it("refuses a message whose statement is not the sign-in one (a link message, or none)", async () => {
+      const wallet = newWallet();
+      const before = await userCount();
+      for (const statement of [SIWE_LINK_STATEMENT, undefined, "Sign in to Tradeboard!"]) {
+        const res = await signIn(await signed(wallet, { statement }));
+        expect(res.statusCode, String(statement)).toBe(401);
+        expect(res.json()).toMatchObject({ error: { code: "siwe_wrong_statement" } });
+      }
+      expect(await userCount()).toBe(before);
+    });
+
+    it("throttles signature checks per client address", async () => {
+      const fresh = await testApp(database, { WALLET_CHAIN_IDS: [1] });
+      try {
+        const wallet = newWallet();
+        const attempt = async (ip: string) =>
+          signIn({ ...(await signSiwe(wallet, { origin: WEB_ORIGIN, nonce: await nonce(fresh.app) })), ip }, fresh.app);
+        for (let i = 0; i < SIGNATURE_CHECKS_PER_MINUTE; i++) {
+          expect((await attempt("203.0.113.9")).statusCode).toBe(200);
+        }
+        const refused = await attempt("203.0.113.9");
+        expect(refused.statusCode).toBe(429);
+        expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
+        expect(refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+        expect((await attempt("198.51.100.7")).statusCode).toBe(200);
+      } finally {
+        await fresh.app.close();
+      }
     });
 
     it("refuses a chain that is not configured", async () => {
@@ -239,6 +274,8 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
   describe("linking wallets to an account", () => {
     const link = (cookie: string, body: object) =>
       app.inject({ method: "POST", url: "/api/users/me/wallets", payload: body, headers: { cookie } });
+    /** What the settings page has the wallet sign: the link statement. */
+    const linkSigned = (wallet: Wallet) => signed(wallet, { statement: SIWE_LINK_STATEMENT });
     const unlink = (cookie: string, address: string) =>
       app.inject({ method: "DELETE", url: `/api/users/me/wallets/${address}`, headers: { cookie } });
     const list = async (cookie: string) =>
@@ -262,12 +299,12 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
     it("links a wallet to an email account; signing in with it reaches the same account", async () => {
       const user = await passwordUser("Linker");
       const wallet = newWallet();
-      const res = await link(user.cookie, await signed(wallet));
+      const res = await link(user.cookie, await linkSigned(wallet));
       expect(res.statusCode).toBe(201);
       expect(res.json()).toMatchObject({ wallet: { address: wallet.address, chainId: 1, nativeBalance: null } });
       expect(await list(user.cookie)).toEqual([wallet.address]);
       // Linking it again is harmless.
-      expect((await link(user.cookie, await signed(wallet))).statusCode).toBe(200);
+      expect((await link(user.cookie, await linkSigned(wallet))).statusCode).toBe(200);
 
       const signInRes = await signIn(await signed(wallet));
       expect(signInRes.json()).toMatchObject({ user: { id: user.id }, created: false });
@@ -277,16 +314,24 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       const owner = await passwordUser("Owner");
       const other = await passwordUser("Other");
       const wallet = newWallet();
-      await link(owner.cookie, await signed(wallet));
-      const res = await link(other.cookie, await signed(wallet));
+      await link(owner.cookie, await linkSigned(wallet));
+      const res = await link(other.cookie, await linkSigned(wallet));
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ error: { code: "wallet_taken" } });
       expect(await list(other.cookie)).toEqual([]);
     });
 
+    it("refuses a sign-in message as a link, and links nothing", async () => {
+      const user = await passwordUser("Mixer");
+      const res = await link(user.cookie, await signed(newWallet()));
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: { code: "siwe_wrong_statement" } });
+      expect(await list(user.cookie)).toEqual([]);
+    });
+
     it("refuses a link whose signature does not match, and needs a session", async () => {
       const user = await passwordUser("Forger");
-      const body = await signed(newWallet());
+      const body = await linkSigned(newWallet());
       const forged = await link(user.cookie, {
         message: body.message,
         signature: await newWallet().signMessage({ message: body.message }),
@@ -300,7 +345,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
     it("unlinks; afterwards the address opens an account of its own", async () => {
       const user = await passwordUser("Unlinker");
       const wallet = newWallet();
-      await link(user.cookie, await signed(wallet));
+      await link(user.cookie, await linkSigned(wallet));
       const res = await unlink(user.cookie, wallet.address.toLowerCase());
       expect(res.statusCode).toBe(204);
       expect(await list(user.cookie)).toEqual([]);
@@ -318,7 +363,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       expect(last.json()).toMatchObject({ error: { code: "last_sign_in_method" } });
 
       const second = newWallet();
-      expect((await link(cookie, await signed(second))).statusCode).toBe(201);
+      expect((await link(cookie, await linkSigned(second))).statusCode).toBe(201);
       const stranger = await signedInUser(database, "Stranger");
       expect((await unlink(stranger.cookie, second.address)).statusCode).toBe(404);
       expect((await unlink(cookie, wallet.address)).statusCode).toBe(204);
@@ -376,6 +421,7 @@ describe("wallets through an RPC URL", () => {
       uri: WEB_ORIGIN,
       nonce: (res.json() as { nonce: string }).nonce,
       version: "1",
+      statement: SIWE_SIGN_IN_STATEMENT,
       issuedAt: new Date(),
     });
     return { message, signature: await signer.signMessage({ message }) };
@@ -406,9 +452,16 @@ describe("wallets through an RPC URL", () => {
     const contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Hex;
     const owner = newWallet();
     callResult = "0x0000000000000000000000000000000000000000000000000000000000000000";
-    const refused = await signIn(await signedBy(owner, contract));
+    const first = await signedBy(owner, contract);
+    const refused = await signIn(first);
     expect(refused.json()).toMatchObject({ error: { code: "siwe_bad_signature" } });
     expect(calls).toContain("eth_call");
+
+    // The same message again is refused before the chain is asked: one nonce, one check.
+    const checks = calls.filter((method) => method === "eth_call").length;
+    const replay = await signIn(first);
+    expect(replay.json()).toMatchObject({ error: { code: "siwe_nonce_used" } });
+    expect(calls.filter((method) => method === "eth_call").length).toBe(checks);
 
     callResult = "0x0000000000000000000000000000000000000000000000000000000000000001";
     const accepted = await signIn(await signedBy(owner, contract));

@@ -1,7 +1,7 @@
 import {
   type Role,
   type SiweSignInResponse,
-  siweMessageBody,
+  siweSignInBody,
   type UserResponse,
   verifyPasswordBody,
 } from "@tradeboard/contracts";
@@ -10,6 +10,7 @@ import Credentials from "next-auth/providers/credentials";
 import { serverEnv } from "@/env";
 import { callInternal } from "@/lib/backend";
 import { clientIp } from "@/lib/client-ip";
+import { safeCallbackUrl } from "@/lib/safe-redirect";
 
 declare module "next-auth" {
   interface User {
@@ -80,20 +81,29 @@ export const {
         name: "Ethereum",
         credentials: { message: { label: "Message", type: "text" }, signature: { label: "Signature", type: "text" } },
         // The api checks the nonce, domain, chain, times and signature (viem/siwe) and finds or opens the account.
-        async authorize(credentials) {
-          const parsed = siweMessageBody.safeParse({ message: credentials.message, signature: credentials.signature });
+        async authorize(credentials, request) {
+          const parsed = siweSignInBody.safeParse({
+            message: credentials.message,
+            signature: credentials.signature,
+            ip: clientIp(request),
+          });
           if (!parsed.success) throw new SiweRefused("siwe_invalid_message");
           const result = await callInternal<SiweSignInResponse>("/api/internal/auth/siwe", parsed.data);
           if (result.ok) {
             const { id, name, email, role } = result.data.user;
             return { id, name, email, role };
           }
+          if (result.code === "rate_limited") throw new TooManyAttempts();
           if (result.code === "backend_unavailable" || result.status >= 500) throw new BackendUnavailable();
           throw new SiweRefused(result.code.startsWith("siwe_") ? result.code : "siwe_invalid_message");
         },
       }),
     ],
     callbacks: {
+      // Every callbackUrl Auth.js accepts (sign-in, sign-out, its cookie) stays on this site.
+      redirect({ url, baseUrl }) {
+        return new URL(safeCallbackUrl(url, baseUrl, "/"), baseUrl).href;
+      },
       jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

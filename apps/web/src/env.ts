@@ -1,6 +1,7 @@
 import "server-only";
 import { walletChainIds } from "@tradeboard/contracts";
 import { z } from "zod";
+import { compileTrustProxy } from "@/lib/client-address";
 
 const schema = z
   .object({
@@ -17,6 +18,28 @@ const schema = z
     AUTH_TRUST_HOST: z.enum(["true", "false", "1", "0"]).optional(),
     /** Chains a wallet may sign in on (the api reads the same variable); development adds 31337. */
     WALLET_CHAIN_IDS: walletChainIds(process.env.NODE_ENV),
+    /**
+     * Whose X-Forwarded-For to believe about the client's address (the proxies in front of the web
+     * app): unset trusts nobody and takes the socket's address; "true", or addresses, CIDR ranges,
+     * loopback, linklocal, uniquelocal, comma-separated, as the api's TRUST_PROXY.
+     */
+    WEB_TRUST_PROXY: z
+      .string()
+      .optional()
+      .refine(
+        (value) => {
+          try {
+            compileTrustProxy(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        {
+          message:
+            'must be "true", "false" or comma-separated addresses, CIDR ranges or loopback, linklocal, uniquelocal',
+        },
+      ),
     /** Turns on WalletConnect in the wallet dialog (a project id from WalletConnect Cloud). */
     WALLETCONNECT_PROJECT_ID: z.string().trim().min(1).optional(),
   })

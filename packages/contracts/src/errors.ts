@@ -22,6 +22,7 @@ export const errorCodes = [
   "siwe_expired",
   "siwe_nonce_used",
   "siwe_bad_signature",
+  "siwe_wrong_statement",
   "wallet_taken",
   "last_sign_in_method",
   "rate_limited",

@@ -6,6 +6,14 @@ export function shortAddress(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
+/**
+ * The statement of each kind of signed message. A message says what it is for,
+ * and each endpoint accepts only its own: a message signed to link a wallet
+ * cannot sign in, and a sign-in message cannot link a wallet to an account.
+ */
+export const SIWE_SIGN_IN_STATEMENT = "Sign in to Tradeboard.";
+export const SIWE_LINK_STATEMENT = "Link this wallet to my Tradeboard account.";
+
 /** GET /api/siwe/nonce */
 export const siweNonceResponse = z.object({ nonce: z.string() });
 export type SiweNonceResponse = z.infer<typeof siweNonceResponse>;
@@ -19,6 +27,10 @@ export const siweMessageBody = z.strictObject({
     .regex(/^0x(?:[0-9a-fA-F]{2})+$/, "signature must be 0x-prefixed hex"),
 });
 export type SiweMessageBody = z.infer<typeof siweMessageBody>;
+
+/** POST /api/internal/auth/siwe — the signed message and the client address as the web app saw it (for throttling). */
+export const siweSignInBody = siweMessageBody.extend({ ip: z.string().max(100).optional() });
+export type SiweSignInBody = z.infer<typeof siweSignInBody>;
 
 /** POST /api/internal/auth/siwe — the web app's `siwe` Credentials provider, with the service key. */
 export const siweSignInResponse = z.object({ user: userResponse, created: z.boolean() });

@@ -76,6 +76,11 @@ export class SessionReader {
     return this.verified.size;
   }
 
+  /** Whether this cookie's token is remembered, without touching its place in the cache (for tests). */
+  isCached(token: string, cookieName: string = SESSION_COOKIE_NAMES[1]): boolean {
+    return this.verified.has(`${cookieName}\n${token}`);
+  }
+
   private async verify(token: string, salt: string): Promise<SessionClaims | null> {
     const now = this.options.now?.() ?? Date.now();
     const cacheKey = `${salt}\n${token}`;

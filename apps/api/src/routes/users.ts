@@ -2,12 +2,13 @@ import { listUsersQuery, registerBody, verifyPasswordBody } from "@tradeboard/co
 import type { FastifyInstance } from "fastify";
 import { toUserResponse } from "../plugins/auth.ts";
 import type { ZodTypeProvider } from "../plugins/zod-validation.ts";
-import { checkCredentials, listUsersPage, registerUser, type UsersDeps } from "../services/users.ts";
+import { admitRegistration, checkCredentials, listUsersPage, registerUser, type UsersDeps } from "../services/users.ts";
 
 export function usersRoutes(app: FastifyInstance, deps: UsersDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/api/users", { schema: { body: registerBody } }, async (req, reply) => {
+    admitRegistration(deps, req.ip);
     const user = await registerUser(deps, req.body);
     return reply.code(201).send(toUserResponse(user));
   });

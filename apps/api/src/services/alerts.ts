@@ -103,9 +103,7 @@ export class AlertService {
       });
     }
     if (body.webhookUrl) this.checkWebhook(user, body.webhookUrl);
-    if ((await countActiveAlerts(this.deps.db, { userId: user.id })) >= this.deps.maxActivePerUser) {
-      throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
-    }
+    await this.assertRoomForActive(user);
     const alert = await insertAlert(this.deps.db, {
       userId: user.id,
       symbol: body.symbol,
@@ -146,6 +144,8 @@ export class AlertService {
         fields: { status: "the alert has expired" },
       });
     }
+    // Resuming a paused alert and re-arming a fired one make it active: the limit holds there as on create.
+    if (body.status === "active" && current.status !== "active") await this.assertRoomForActive(user);
     const price = body.price ?? current.price;
     const last = this.deps.lastPrice(current.symbol) ?? price ?? "0";
     const updated = await updateAlert(this.deps.db, {
@@ -179,6 +179,12 @@ export class AlertService {
     const secret = newWebhookSecret();
     await setWebhookSecret(this.deps.db, { userId: user.id, secret });
     return secret;
+  }
+
+  private async assertRoomForActive(user: UserRow): Promise<void> {
+    if ((await countActiveAlerts(this.deps.db, { userId: user.id })) >= this.deps.maxActivePerUser) {
+      throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
+    }
   }
 
   private checkWebhook(user: UserRow, url: string): void {

@@ -1,54 +1,58 @@
+import { WindowLimiter } from "./rate-limit.ts";
+
+export interface LoginLimits {
+  /** Failures of one email from one client address, per `windowMs`. */
+  perEmailAndIp: number;
+  /** Failures from one client address, whatever the email, per `windowMs`. */
+  perIp: number;
+  /** Failures of one email from all addresses together, per `emailWindowMs`: higher and slower. */
+  perEmail: number;
+  windowMs: number;
+  emailWindowMs: number;
+  maxKeys?: number;
+}
+
 /**
- * Counts failed sign-ins per email and per client address in a fixed window.
- * Kept in memory: one api instance. With several instances this moves to Redis.
+ * Counts failed sign-ins so that guessing is slow but a stranger cannot lock the
+ * owner out: a few failures throttle only that email *from that address*; an
+ * address that tries many emails is throttled as a whole; and only a far higher
+ * number of failures for one email, from many addresses, throttles the email
+ * everywhere. Kept in memory (one api instance), bounded (see WindowLimiter).
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+  readonly #pairs: WindowLimiter;
+  readonly #ips: WindowLimiter;
+  readonly #emails: WindowLimiter;
 
-  constructor(
-    private readonly limits: { perEmail: number; perIp: number; windowMs: number },
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(limits: LoginLimits, now: () => number = Date.now) {
+    const maxKeys = limits.maxKeys;
+    this.#pairs = new WindowLimiter({ limit: limits.perEmailAndIp, windowMs: limits.windowMs, maxKeys }, now);
+    this.#ips = new WindowLimiter({ limit: limits.perIp, windowMs: limits.windowMs, maxKeys }, now);
+    this.#emails = new WindowLimiter({ limit: limits.perEmail, windowMs: limits.emailWindowMs, maxKeys }, now);
+  }
+
+  /** Keys remembered (for tests). */
+  get size(): number {
+    return this.#pairs.size + this.#ips.size + this.#emails.size;
+  }
 
   /** Seconds to wait before another attempt is heard, or 0 when one is allowed now. */
   retryAfterSeconds(email: string, ip: string | undefined): number {
-    const waits = [this.wait(`email:${email}`, this.limits.perEmail)];
-    if (ip) waits.push(this.wait(`ip:${ip}`, this.limits.perIp));
-    return Math.max(...waits);
+    return Math.max(this.#pairs.wait(pairKey(email, ip)), ip ? this.#ips.wait(ip) : 0, this.#emails.wait(email));
   }
 
   recordFailure(email: string, ip: string | undefined): void {
-    this.bump(`email:${email}`);
-    if (ip) this.bump(`ip:${ip}`);
+    this.#pairs.add(pairKey(email, ip));
+    if (ip) this.#ips.add(ip);
+    this.#emails.add(email);
   }
 
-  recordSuccess(email: string): void {
-    this.failures.delete(`email:${email}`);
+  /** The owner got in from here: this address starts afresh for this email. */
+  recordSuccess(email: string, ip: string | undefined): void {
+    this.#pairs.reset(pairKey(email, ip));
   }
+}
 
-  private wait(key: string, limit: number): number {
-    const entry = this.live(key);
-    return entry && entry.count >= limit ? Math.ceil((entry.resetAt - this.now()) / 1000) : 0;
-  }
-
-  private bump(key: string): void {
-    const entry = this.live(key);
-    if (entry) entry.count += 1;
-    else this.failures.set(key, { count: 1, resetAt: this.now() + this.limits.windowMs });
-    if (this.failures.size > 100_000) this.prune();
-  }
-
-  private live(key: string) {
-    const entry = this.failures.get(key);
-    if (entry && entry.resetAt <= this.now()) {
-      this.failures.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
-  }
+function pairKey(email: string, ip: string | undefined): string {
+  return `${ip ?? "-"}\n${email}`;
 }

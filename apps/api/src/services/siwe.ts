@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { SiweMessageBody } from "@tradeboard/contracts";
+import { SIWE_LINK_STATEMENT, SIWE_SIGN_IN_STATEMENT, type SiweMessageBody } from "@tradeboard/contracts";
 import { consumeSiweNonce, type Db, findSiweNonce, insertSiweNonce } from "@tradeboard/db";
 import {
   type Address,
@@ -28,6 +28,10 @@ export interface SiweOptions {
   now?: () => number;
   log?: (message: string) => void;
 }
+
+/** What a signed message is for; each has its own statement (see contracts/wallets.ts). */
+export type SiwePurpose = "sign_in" | "link";
+const STATEMENTS: Record<SiwePurpose, string> = { sign_in: SIWE_SIGN_IN_STATEMENT, link: SIWE_LINK_STATEMENT };
 
 export interface VerifiedWallet {
   address: Address;
@@ -58,9 +62,9 @@ function describe(error: unknown): string {
 
 /**
  * Sign-In with Ethereum (EIP-4361) on the api: issues nonces and verifies signed
- * messages with viem. A nonce is issued here, used once and expires; the domain,
- * URI, chain id, issued-at and expiration of the message are checked before the
- * signature. Plain (EOA) signatures are checked offline; a contract wallet's
+ * messages with viem. A nonce is issued here, used up by the first message that
+ * presents it and expires; the domain, URI, chain id, statement, issued-at and
+ * expiration of the message are checked before the signature. Plain (EOA) signatures are checked offline; a contract wallet's
  * (EIP-1271 / ERC-6492) through the chain's RPC URL when one is configured.
  */
 export class SiweService {
@@ -111,10 +115,13 @@ export class SiweService {
   }
 
   /**
-   * Checks a signed message and uses up its nonce. Returns the checksummed
-   * address and the chain; throws an AppError that says what was wrong.
+   * Checks a signed message for `purpose` and uses up its nonce. Returns the
+   * checksummed address and the chain; throws an AppError that says what was
+   * wrong. The nonce is used up by the first message that presents it, whatever
+   * follows: one nonce allows one signature check (for a contract wallet, one
+   * RPC call), and a refused message cannot be tried again.
    */
-  async verify(body: SiweMessageBody): Promise<VerifiedWallet> {
+  async verify(body: SiweMessageBody, purpose: SiwePurpose): Promise<VerifiedWallet> {
     const now = this.#now();
     let parsed: ReturnType<typeof parseSiweMessage>;
     try {
@@ -122,11 +129,23 @@ export class SiweService {
     } catch {
       parsed = {};
     }
-    const { address, domain, uri, chainId, nonce, issuedAt, expirationTime, notBefore, version } = parsed;
+    const { address, domain, uri, chainId, nonce, issuedAt, expirationTime, notBefore, version, statement } = parsed;
     if (!address || !domain || !uri || !chainId || !nonce || !issuedAt || version !== "1") {
       throw new AppError(
         "siwe_invalid_message",
         "This is not a Sign-In with Ethereum message (EIP-4361): it needs an address, domain, URI, chain id, nonce and issued-at.",
+      );
+    }
+
+    // First, before anything can be learnt from this message: one UPDATE decides between racing requests.
+    if (!(await consumeSiweNonce(this.#options.db, { nonce, now: new Date(now) }))) {
+      const stored = await findSiweNonce(this.#options.db, nonce);
+      if (stored && !stored.usedAt && stored.expiresAt.getTime() <= now) {
+        throw new AppError("siwe_expired", "This sign-in message has expired. Sign a new one.");
+      }
+      throw new AppError(
+        "siwe_nonce_used",
+        "This sign-in message was already used or was not issued by Tradeboard. Sign a new one.",
       );
     }
 
@@ -143,6 +162,14 @@ export class SiweService {
         `Chain ${chainId} is not accepted here; switch your wallet to one of: ${this.#options.chainIds.join(", ")}.`,
       );
     }
+    if (statement !== STATEMENTS[purpose]) {
+      throw new AppError(
+        "siwe_wrong_statement",
+        purpose === "sign_in"
+          ? `This message does not say "${SIWE_SIGN_IN_STATEMENT}": it was signed for something else. Sign in again from this page.`
+          : `This message does not say "${SIWE_LINK_STATEMENT}": it was signed for something else. Link the wallet again from Settings.`,
+      );
+    }
     if (
       issuedAt.getTime() > now + MAX_CLOCK_SKEW_MS ||
       issuedAt.getTime() < now - MAX_MESSAGE_AGE_MS ||
@@ -152,23 +179,8 @@ export class SiweService {
       throw new AppError("siwe_expired", "This sign-in message has expired (or is not valid yet). Sign a new one.");
     }
 
-    const stored = await findSiweNonce(this.#options.db, nonce);
-    if (!stored || stored.usedAt) {
-      throw new AppError(
-        "siwe_nonce_used",
-        "This sign-in message was already used or was not issued by Tradeboard. Sign a new one.",
-      );
-    }
-    if (stored.expiresAt.getTime() <= now) {
-      throw new AppError("siwe_expired", "This sign-in message has expired. Sign a new one.");
-    }
-
     if (!(await this.#signatureMatches(body, { domain, nonce, chainId, now }))) {
       throw new AppError("siwe_bad_signature", `The signature was not made by ${getAddress(address)}.`);
-    }
-    // Only now: a bad signature must not burn someone else's nonce. One UPDATE decides between racing requests.
-    if (!(await consumeSiweNonce(this.#options.db, { nonce, now: new Date(now) }))) {
-      throw new AppError("siwe_nonce_used", "This sign-in message was already used. Sign a new one.");
     }
     return { address: getAddress(address), chainId };
   }

@@ -12,11 +12,14 @@ import {
 import { AppError } from "../errors.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import type { WindowLimiter } from "./rate-limit.ts";
 
 export interface UsersDeps {
   db: Db;
   initialBalance: string;
   throttle: LoginThrottle;
+  /** Sign-up attempts per client address: each one costs an argon2id hash. */
+  registrations: WindowLimiter;
 }
 
 /**
@@ -62,10 +65,20 @@ export async function registerUser(
   }
 }
 
+/** Counts a sign-up attempt from `ip`; refuses it (429, with the wait) once the address used up its allowance. */
+export function admitRegistration(deps: Pick<UsersDeps, "registrations">, ip: string): void {
+  const wait = deps.registrations.take(ip);
+  if (wait > 0) {
+    throw new AppError("rate_limited", `Too many sign-ups from your network. Try again in ${formatWait(wait)}.`, {
+      retryAfterSeconds: wait,
+    });
+  }
+}
+
 /**
  * Checks an email and password. Unknown email and wrong password answer the
  * same, in about the same time; repeated failures are throttled per email and
- * per client address.
+ * address pair, per address, and (far higher) per email (see LoginThrottle).
  */
 export async function checkCredentials(
   deps: UsersDeps,
@@ -83,7 +96,7 @@ export async function checkCredentials(
     deps.throttle.recordFailure(attempt.email, attempt.ip);
     throw new AppError("invalid_credentials", "Wrong email or password.");
   }
-  deps.throttle.recordSuccess(attempt.email);
+  deps.throttle.recordSuccess(attempt.email, attempt.ip);
   return user;
 }
 

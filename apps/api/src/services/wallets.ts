@@ -28,7 +28,7 @@ export async function signInWithEthereum(
   deps: WalletsDeps,
   body: SiweMessageBody,
 ): Promise<{ user: UserRow; created: boolean }> {
-  const { address, chainId } = await deps.siwe.verify(body);
+  const { address, chainId } = await deps.siwe.verify(body, "sign_in");
   const existing = await findUserByWallet(deps.db, address);
   if (existing) return { user: existing, created: false };
   try {
@@ -57,7 +57,7 @@ export async function linkWallet(
   user: UserRow,
   body: SiweMessageBody,
 ): Promise<{ wallet: WalletResponse; created: boolean }> {
-  const { address, chainId } = await deps.siwe.verify(body);
+  const { address, chainId } = await deps.siwe.verify(body, "link");
   const owner = await findUserByWallet(deps.db, address);
   if (owner && owner.id !== user.id) throw walletTaken(address);
   if (!owner) {

@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     LOGIN_WINDOW_SECONDS: 900,
     TRUST_PROXY: "loopback",
     MARKET_BACKFILL_DAYS: 1,
+    // Test files open many accounts from one address; the limit itself is tested with a low value.
+    REGISTRATIONS_PER_IP: 10_000,
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
 import type { Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
@@ -21,7 +22,7 @@ export async function signSiwe(
     uri: params.origin,
     nonce: params.nonce,
     version: "1",
-    statement: "Sign in to Tradeboard.",
+    statement: SIWE_SIGN_IN_STATEMENT,
     issuedAt: new Date(),
     expirationTime: new Date(Date.now() + 5 * 60_000),
     ...overrides,

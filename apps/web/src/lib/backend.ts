@@ -44,7 +44,9 @@ export async function forwardToApi(request: Request, clientIp: string | undefine
   headers.delete(SERVICE_KEY_HEADER);
   headers.set("x-forwarded-host", incoming.host);
   headers.set("x-forwarded-proto", incoming.protocol.replace(":", ""));
+  // The api trusts this hop's X-Forwarded-For: it carries the address the web server resolved, never the client's own.
   if (clientIp) headers.set("x-forwarded-for", clientIp);
+  else headers.delete("x-forwarded-for");
 
   const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
   let upstream: Response;

@@ -1,12 +1,11 @@
 import "server-only";
+import { CLIENT_ADDRESS_HEADER } from "./client-address";
 
 /**
- * The client's address as the nearest hop saw it: the last X-Forwarded-For entry.
- * A reverse proxy in front appends the real peer there, so a client cannot choose
- * it; with no proxy, Next fills the header with the socket's address itself.
- * (The first entry is whatever the client claims.)
+ * The client's address as the web server resolved it from the socket (and, with
+ * WEB_TRUST_PROXY, from the trusted proxies' X-Forwarded-For): see
+ * lib/client-address.ts and instrumentation.ts. Never what the client claims.
  */
 export function clientIp(request: Request): string | undefined {
-  const entries = request.headers.get("x-forwarded-for")?.split(",") ?? [];
-  return entries.at(-1)?.trim() || undefined;
+  return request.headers.get(CLIENT_ADDRESS_HEADER) ?? undefined;
 }

@@ -4,13 +4,14 @@ import { auth } from "@/auth";
 import { LoginForm } from "@/components/auth/login-form";
 import { Card } from "@/components/ui/card";
 import { SiweSignIn } from "@/components/wallet/lazy";
+import { pageOrigin } from "@/lib/page-origin";
 import { safeCallbackUrl } from "@/lib/safe-redirect";
 import { walletSettings } from "@/lib/wallet/settings";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  const callbackUrl = safeCallbackUrl((await searchParams).callbackUrl);
+  const callbackUrl = safeCallbackUrl((await searchParams).callbackUrl, await pageOrigin());
   if (await auth()) redirect(callbackUrl);
   return (
     <div className="mx-auto max-w-sm">

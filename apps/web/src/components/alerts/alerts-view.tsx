@@ -243,6 +243,11 @@ function AlertRow({ alert }: { alert: AlertResponse }) {
               {alert.webhookUrl ? " · webhook" : ""}
               {alert.note ? ` · ${alert.note}` : ""}
             </div>
+            {error && (
+              <p role="alert" className="text-xs text-red-600 dark:text-red-400">
+                {error}
+              </p>
+            )}
           </>
         )}
       </td>
@@ -282,7 +287,17 @@ function AlertRow({ alert }: { alert: AlertResponse }) {
               <button
                 type="button"
                 className={button}
-                onClick={() => update.mutate({ id: alert.id, body: { status: "active" } })}
+                onClick={() =>
+                  update.mutate(
+                    { id: alert.id, body: { status: "active" } },
+                    {
+                      onSuccess: () => setError(null),
+                      // Such as the active-alert limit: say why it stays as it is.
+                      onError: (e) =>
+                        setError(e instanceof ApiError ? e.message : "The alert could not be changed. Try again."),
+                    },
+                  )
+                }
               >
                 {alert.status === "paused" ? "Resume" : "Re-arm"}
               </button>

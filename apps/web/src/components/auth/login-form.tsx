@@ -3,6 +3,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { Field, FormAlert, SubmitButton } from "@/components/ui/field";
+import { safeCallbackUrl } from "@/lib/safe-redirect";
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: "Wrong email or password.",
@@ -32,7 +33,8 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         return;
       }
       // A full navigation so every server component renders with the new session.
-      window.location.assign(callbackUrl);
+      // Checked on the server already; checked again against the page's own origin before leaving.
+      window.location.assign(safeCallbackUrl(callbackUrl, window.location.origin));
     } catch {
       setError(MESSAGES.backend_unavailable ?? null);
       setPending(false);

@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { walletResponse } from "@tradeboard/contracts";
+import { SIWE_LINK_STATEMENT, walletResponse } from "@tradeboard/contracts";
 import { z } from "zod";
 import { ApiError, apiRequest } from "@/lib/api";
 import type { WalletSettings } from "@/lib/wallet/config";
@@ -11,7 +11,7 @@ import { useSiwe } from "./use-siwe";
 import { WalletProvider } from "./wallet-provider";
 
 function LinkWalletButton({ settings }: { settings: WalletSettings }) {
-  const siwe = useSiwe(settings, "Link this wallet to my Tradeboard account.");
+  const siwe = useSiwe(settings, SIWE_LINK_STATEMENT);
   const queryClient = useQueryClient();
   const link = useMutation({
     mutationFn: async () => {

@@ -1,7 +1,9 @@
 "use client";
+import { SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
 import { ApiError } from "@/lib/api";
+import { safeCallbackUrl } from "@/lib/safe-redirect";
 import type { WalletSettings } from "@/lib/wallet/config";
 import { ConnectDialog } from "./connect-dialog";
 import { walletErrorMessage } from "./errors";
@@ -16,11 +18,13 @@ const MESSAGES: Record<string, string> = {
   siwe_nonce_used: "That sign-in message was already used. Please sign again.",
   siwe_bad_signature: "The signature does not match the wallet's address.",
   siwe_invalid_message: "The wallet returned a message we could not read.",
+  siwe_wrong_statement: "The wallet signed a message meant for something else. Please sign again.",
+  rate_limited: "Too many sign-in attempts from your network. Wait a minute, then try again.",
   backend_unavailable: "The trading service is unavailable right now. Please try again shortly.",
 };
 
 function SiweSignInButton({ settings, callbackUrl }: { settings: WalletSettings; callbackUrl: string }) {
-  const siwe = useSiwe(settings, "Sign in to Tradeboard.");
+  const siwe = useSiwe(settings, SIWE_SIGN_IN_STATEMENT);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -39,7 +43,8 @@ function SiweSignInButton({ settings, callbackUrl }: { settings: WalletSettings;
         setError(MESSAGES[result.code ?? ""] ?? "Signing in with this wallet failed. Please try again.");
         return setBusy(false);
       }
-      window.location.assign(callbackUrl);
+      // Checked on the server already; checked again against the page's own origin before leaving.
+      window.location.assign(safeCallbackUrl(callbackUrl, window.location.origin));
     } catch (cause) {
       setError(cause instanceof ApiError ? cause.message : walletErrorMessage(cause));
       setBusy(false);
