@@ -19,11 +19,11 @@ import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
 import { accountId, accountIdSql, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { captureRequestSql, MARKET_ORDER_BODY } from "./lib/capture.ts";
+import { startHello } from "./lib/hello.ts";
 import { type LoadPlan, type LoadResult, loadAverage, median, runLoad, spread } from "./lib/measure.ts";
 import { createDatabase, pgbench, pgbenchInit } from "./lib/postgres.ts";
 import { freePort, type Running, repoRoot, startApi } from "./lib/processes.ts";
 import { toPgbenchScript } from "./lib/request-sql.ts";
-import { startHello } from "./lib/hello.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -85,9 +85,6 @@ const hotCookie = [cookies[0] as string];
 const spreadCookies = cookies.slice(0, ACCOUNTS);
 const historyCookie = [cookies[HISTORY_ACCOUNT - 1] as string];
 
-interface Row {
-  runs: LoadResult[];
-}
 const orderCase = (url: string, cookieList: string[], connections: number, extra: Partial<LoadPlan> = {}) =>
   runLoad({
     url: `${url}/api/trades`,
@@ -174,8 +171,14 @@ for (let run = 1; run <= RUNS; run++) {
   }
   log(`run ${run}/${RUNS}: order page, pgbench and api; hello-world`);
   pg.listPgbench.push(
-    (await pgbench(apiDb.url, { clients: 10, seconds: SECONDS, script: listScript, defines: { account: String(HISTORY_ACCOUNT) } }))
-      .tps,
+    (
+      await pgbench(apiDb.url, {
+        clients: 10,
+        seconds: SECONDS,
+        script: listScript,
+        defines: { account: String(HISTORY_ACCOUNT) },
+      })
+    ).tps,
   );
   pg.listApi.push(
     await runLoad({ url: `${api.url}/api/trades?limit=50`, cookies: historyCookie, connections: 10, seconds: SECONDS }),

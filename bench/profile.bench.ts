@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
-import { profileProcess } from "./lib/inspector.ts";
 import { accountId, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { MARKET_ORDER_BODY } from "./lib/capture.ts";
+import { profileProcess } from "./lib/inspector.ts";
 import { loadAverage, runLoad } from "./lib/measure.ts";
 import { createDatabase } from "./lib/postgres.ts";
 import { freePort, repoRoot, startApi } from "./lib/processes.ts";
@@ -25,10 +25,19 @@ const BASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432
 const SECRET = "bench-profile-secret-0123456789abcdefghijklmnop";
 
 export const API_PARTS: Categories = [
-  ["HTTP: Fastify and its parts", /node_modules\/(fastify|@fastify|find-my-way|light-my-request|avvio|fast-json-stringify|secure-json-parse|fast-querystring|fast-uri|toad-cache|process-warning|abstract-logging|rfdc|json-schema-ref-resolver)\//],
-  ["session: cookie decryption (jose) and check", /node_modules\/(jose|@auth|cookie)\/|apps\/api\/src\/(auth\/|plugins\/auth)/],
+  [
+    "HTTP: Fastify and its parts",
+    /node_modules\/(fastify|@fastify|find-my-way|light-my-request|avvio|fast-json-stringify|secure-json-parse|fast-querystring|fast-uri|toad-cache|process-warning|abstract-logging|rfdc|json-schema-ref-resolver)\//,
+  ],
+  [
+    "session: cookie decryption (jose) and check",
+    /node_modules\/(jose|@auth|cookie)\/|apps\/api\/src\/(auth\/|plugins\/auth)/,
+  ],
   ["validation: zod", /node_modules\/zod\/|plugins\/zod-validation/],
-  ["logging: pino", /node_modules\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|@pinojs|quick-format-unescaped|on-exit-leak-free|atomic-sleep|fast-safe-stringify)\//],
+  [
+    "logging: pino",
+    /node_modules\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|@pinojs|quick-format-unescaped|on-exit-leak-free|atomic-sleep|fast-safe-stringify)\//,
+  ],
   ["database driver: postgres.js", /node_modules\/postgres\//],
   ["query builder: drizzle-orm", /node_modules\/drizzle-orm\//],
   ["decimal.js", /node_modules\/decimal\.js\//],
@@ -62,7 +71,12 @@ const plan = {
 };
 
 // Without the profiler first: the api's CPU use per order.
-let api = await startApi({ port: await freePort(), authSecret: SECRET, database: { url: database.url }, logFile: join(work, "api.log") });
+let api = await startApi({
+  port: await freePort(),
+  authSecret: SECRET,
+  database: { url: database.url },
+  logFile: join(work, "api.log"),
+});
 await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: 3 });
 const before = cpuSeconds(api.pid);
 const plain = await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: SECONDS });

@@ -7,8 +7,7 @@
  *   Postgres database), with the load generator in a process of its own.
  * BENCH_WEB_BUILD=skip reuses the last build in apps/web/.next-bench.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";

@@ -19,7 +19,9 @@ export async function seedAccounts(db: Db, count: number, usd: string): Promise<
   const ids = Array.from({ length: count }, (_, i) => accountId(i + 1));
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    await db.insert(users).values(chunk.map((id, k) => ({ id, email: `bench-${i + k + 1}@example.com`, name: `Bench ${i + k + 1}` })));
+    await db
+      .insert(users)
+      .values(chunk.map((id, k) => ({ id, email: `bench-${i + k + 1}@example.com`, name: `Bench ${i + k + 1}` })));
     await db.transaction((tx) =>
       postLedgerEntries(
         tx,

@@ -18,7 +18,9 @@ export const MARKET_ORDER_BODY = JSON.stringify({ symbol: "BTC-USD", side: "buy"
 function statementsOf(all: readonly CapturedStatement[], userId: string): CapturedStatement[] {
   const keep = new Set<number>();
   const byConnection = new Map<number, number[]>();
-  all.forEach((s, i) => byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), i]));
+  all.forEach((s, i) => {
+    byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), i]);
+  });
   for (const indexes of byConnection.values()) {
     let block: number[] = [];
     let inTransaction = false;
@@ -73,7 +75,8 @@ export async function captureRequestSql(options: { baseUrl: string; logFile: str
         headers: { cookie, "content-type": "application/json" },
         body: MARKET_ORDER_BODY,
       });
-      if (response.status !== 201) throw new Error(`market order answered ${response.status}: ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`market order answered ${response.status}: ${await response.text()}`);
     };
     const list = async () => {
       const response = await fetch(`${api.url}/api/trades?limit=50`, { headers: { cookie } });

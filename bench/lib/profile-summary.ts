@@ -67,7 +67,12 @@ export function summarizeProfile(file: string, categories: Categories) {
     busyMs: busy / 1000,
     rows: [...totals.entries()]
       .sort((a, b) => b[1] - a[1])
-      .map(([category, us]) => ({ category, ms: us / 1000, share: us / all, shareOfBusy: category === "(idle)" ? 0 : us / busy })),
+      .map(([category, us]) => ({
+        category,
+        ms: us / 1000,
+        share: us / all,
+        shareOfBusy: category === "(idle)" ? 0 : us / busy,
+      })),
   };
 }
 

@@ -5,7 +5,7 @@
  * each result. The bench points the api's DATABASE_URL at it to capture exactly the
  * SQL the api runs for one request, whatever layer (drizzle, postgres.js) wrote it.
  */
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface CapturedStatement {
   connection: number;
@@ -96,10 +96,9 @@ export async function startWireCapture(target: { host: string; port: number }): 
         } else if (type === "D" && body[0] === 0x53) {
           describing.push(cstring(body, 1)[0]);
         } else if (type === "B") {
-          let offset = 0;
-          [, offset] = cstring(body, offset);
-          let name: string;
-          [name, offset] = cstring(body, offset);
+          const [, afterPortal] = cstring(body, 0);
+          const [name, afterName] = cstring(body, afterPortal);
+          let offset = afterName;
           const formatCount = body.readInt16BE(offset);
           offset += 2;
           const formats: number[] = [];
