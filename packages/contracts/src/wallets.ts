@@ -1,11 +1,6 @@
 import { z } from "zod";
 import { userResponse } from "./users.ts";
 
-/** "0x1234…abcd": how an address is shown where a name would be (both apps). */
-export function shortAddress(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
 /** GET /api/siwe/nonce */
 export const siweNonceResponse = z.object({ nonce: z.string() });
 export type SiweNonceResponse = z.infer<typeof siweNonceResponse>;

@@ -1,5 +1,5 @@
 "use client";
-import { useConnectionStatus } from "@/lib/realtime-hooks";
+import { useConnectionStatus } from "@/lib/live-markets";
 
 const LOOK = {
   idle: null,
