@@ -5,9 +5,9 @@
  * - a call forwarded through the web app (`next start`, `/api/*` on its port) against the
  *   same call made directly on the api (its own process, production mode, on a fresh
  *   Postgres database), with the load generator in a process of its own.
- * BENCH_WEB_BUILD=skip reuses the last build in apps/web/.next-bench.
+ * BENCH_WEB_DIST=<folder in apps/web> measures a finished build instead of building one.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
@@ -23,7 +23,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
 const BASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECRET = "bench-web-secret-0123456789abcdefghijklmnopqrstu";
-const DIST = ".next-bench";
+/** BENCH_WEB_DIST=.next-e2e (say) measures that finished build instead of building one. */
+const REUSE = process.env.BENCH_WEB_DIST;
+const DIST = REUSE ?? ".next-bench";
 const web = join(repoRoot, "apps/web");
 const work = mkdtempSync(join(tmpdir(), "tradeboard-bench-web-"));
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -32,17 +34,11 @@ const loadAtStart = loadAverage();
 
 // --- builds and first-load JavaScript ------------------------------------------------------
 
-// The api's address is part of the build (a rewrite destination would be), so it is chosen first.
-const apiUrlFile = join(web, DIST, "bench-api-url");
-let apiPort: number;
-if (process.env.BENCH_WEB_BUILD === "skip" && existsSync(apiUrlFile)) {
-  apiPort = Number(new URL(readFileSync(apiUrlFile, "utf8")).port);
-} else {
-  apiPort = await freePort();
+if (!REUSE) {
   log("next build of apps/web");
-  await nextBuild(web, { NEXT_DIST_DIR: DIST, API_URL: `http://127.0.0.1:${apiPort}` }, join(work, "web-build.log"));
-  writeFileSync(apiUrlFile, `http://127.0.0.1:${apiPort}`);
+  await nextBuild(web, { NEXT_DIST_DIR: DIST }, join(work, "web-build.log"));
 }
+const apiPort = await freePort();
 log("next build of an empty App Router app");
 const empty = await emptyAppFirstLoad(join(work, "empty-build.log"));
 const routes = firstLoad(web, DIST).filter((r) => !r.route.startsWith("/api") && !r.route.includes("_global-error"));
@@ -72,6 +68,15 @@ const site = await startWeb({
   distDir: DIST,
   logFile: join(work, "web.log"),
 });
+// The same build under `next start`: every call through Next's route handler (how the forward ran before server.ts).
+const nextOnly = await startWeb({
+  port: await freePort(),
+  apiUrl: api.url,
+  authSecret: SECRET,
+  distDir: DIST,
+  logFile: join(work, "web-next-start.log"),
+  server: "next start",
+});
 
 const calls = [
   { name: "GET /api/health (no session; one `select 1`)", path: "/api/health" },
@@ -84,7 +89,11 @@ const calls = [
     cookies: [cookie],
   },
 ] as const;
-const results = calls.map(() => ({ direct: [] as LoadResult[], forwarded: [] as LoadResult[] }));
+const results = calls.map(() => ({
+  direct: [] as LoadResult[],
+  forwarded: [] as LoadResult[],
+  routeHandler: [] as LoadResult[],
+}));
 const measure = (base: string, call: (typeof calls)[number], seconds = SECONDS) =>
   runLoad({
     url: `${base}${call.path}`,
@@ -98,15 +107,18 @@ log("warm-up");
 for (const call of calls) {
   await measure(api.url, call, 2);
   await measure(site.url, call, 2);
+  await measure(nextOnly.url, call, 2);
 }
 for (let run = 1; run <= RUNS; run++) {
   for (const [i, call] of calls.entries()) {
     log(`run ${run}/${RUNS}: ${call.name}`);
     results[i]?.direct.push(await measure(api.url, call));
     results[i]?.forwarded.push(await measure(site.url, call));
+    results[i]?.routeHandler.push(await measure(nextOnly.url, call));
   }
 }
 await site.stop();
+await nextOnly.stop();
 await api.stop();
 await database.drop();
 rmSync(work, { recursive: true, force: true });
@@ -134,17 +146,20 @@ ${routeRows.join("\n")}
 const rps = (r: readonly LoadResult[]) => r.map((x) => x.requestsPerSecond);
 const failures = (r: readonly LoadResult[]) => r.reduce((sum, x) => sum + x.non2xx + x.errors + x.timeouts, 0);
 const forwardRows = calls.flatMap((call, i) => {
-  const { direct, forwarded } = results[i] ?? { direct: [], forwarded: [] };
+  const { direct, forwarded, routeHandler } = results[i] ?? { direct: [], forwarded: [], routeHandler: [] };
   const ratio = median(rps(forwarded)) / median(rps(direct));
+  const before = median(rps(routeHandler)) / median(rps(direct));
   return [
     `| ${call.name} | direct on the api | ${spread(rps(direct))} | 1.00 | ${median(direct.map((r) => r.p50))} | ${median(direct.map((r) => r.p99))} | ${failures(direct)} |`,
-    `| | through the web app | ${spread(rps(forwarded))} | **${ratio.toFixed(2)}×** (≥ 0.5: ${met(ratio >= 0.5)}) | ${median(forwarded.map((r) => r.p50))} | ${median(forwarded.map((r) => r.p99))} | ${failures(forwarded)} |`,
+    `| | through the web app (server.ts, as \`npm start\` runs it) | ${spread(rps(forwarded))} | **${ratio.toFixed(2)}×** (≥ 0.5: ${met(ratio >= 0.5)}) | ${median(forwarded.map((r) => r.p50))} | ${median(forwarded.map((r) => r.p99))} | ${failures(forwarded)} |`,
+    `| | through Next's route handler (\`next start\`: the forward before server.ts) | ${spread(rps(routeHandler))} | ${before.toFixed(2)}× | ${median(routeHandler.map((r) => r.p50))} | ${median(routeHandler.map((r) => r.p99))} | ${failures(routeHandler)} |`,
   ];
 });
 const forwardReport = `# The /api forward — ${startedAt.toISOString()}
 
-The same call made directly on the api and through the web app's \`/api/*\` (\`next start\` of a production
-build). The api runs in its own process (production mode, log level info, Postgres in a database made for the
+The same call made directly on the api and through the web app's \`/api/*\` on a production build (\`next build\`):
+as \`npm start\` runs it (server.ts forwards before Next's routing) and, for comparison, under plain \`next start\`
+(Next's route handler forwards, as before). The api runs in its own process (production mode, log level info, Postgres in a database made for the
 run); autocannon in its own process, ${CONNECTIONS} connections, ${SECONDS} s per case; medians of ${RUNS} runs,
 direct and forwarded interleaved (range in brackets). Two shared cores, other people's tests running
 (load average ${loadAtStart} at the start, ${loadAverage()} at the end).

@@ -106,32 +106,39 @@ export async function startApi(options: {
   return { url, pid: child.pid ?? 0, stop: () => stopProcess(child) };
 }
 
-/** `next start` of a finished build (distDir relative to apps/web). */
+/**
+ * The web app on a finished build (distDir relative to apps/web): as `npm start` runs it
+ * (server.ts), or with `next start` (every /api call through Next's route handler).
+ */
 export async function startWeb(options: {
   port: number;
   apiUrl: string;
   authSecret: string;
   distDir: string;
   logFile: string;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  server?: "server.ts" | "next start";
 }): Promise<Running> {
   const url = `http://localhost:${options.port}`;
-  const child = launch(
-    process.execPath,
-    [join(repoRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(options.port)],
-    {
-      cwd: join(repoRoot, "apps/web"),
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        AUTH_SECRET: options.authSecret,
-        AUTH_URL: url,
-        API_URL: options.apiUrl,
-        NEXT_DIST_DIR: options.distDir,
-      },
-      logFile: options.logFile,
+  const script =
+    options.server === "next start"
+      ? [join(repoRoot, "node_modules/next/dist/bin/next"), "start"]
+      : ["--import", "tsx", "server.ts"];
+  const child = launch(process.execPath, [...(options.nodeArgs ?? []), ...script, "-p", String(options.port)], {
+    cwd: join(repoRoot, "apps/web"),
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      AUTH_SECRET: options.authSecret,
+      AUTH_URL: url,
+      API_URL: options.apiUrl,
+      NEXT_DIST_DIR: options.distDir,
+      ...options.env,
     },
-  );
+    logFile: options.logFile,
+  });
   try {
     await waitFor(`${url}/api/auth/csrf`, child, options.logFile);
   } catch (error) {
