@@ -41,7 +41,12 @@ if (!REUSE) {
 const apiPort = await freePort();
 log("next build of an empty App Router app");
 const empty = await emptyAppFirstLoad(join(work, "empty-build.log"));
-const routes = firstLoad(web, DIST).filter((r) => !r.route.startsWith("/api") && !r.route.includes("_global-error"));
+const pageRoutes = (dist: string) =>
+  firstLoad(web, dist).filter((r) => !r.route.startsWith("/api") && !r.route.includes("_global-error"));
+const routes = pageRoutes(DIST);
+/** BENCH_WEB_BEFORE_DIST=<folder>: another finished build (an earlier commit's) shown beside, against the same empty page. */
+const BEFORE = process.env.BENCH_WEB_BEFORE_DIST;
+const before = new Map((BEFORE ? pageRoutes(BEFORE) : []).map((r) => [r.route, r]));
 
 // --- forward against direct ----------------------------------------------------------------
 
@@ -130,7 +135,9 @@ const met = (ok: boolean) => (ok ? "met" : "**missed**");
 const routeRows = routes.map((r: RouteSize) => {
   const ratio = r.gzip / empty.gzip;
   const target = r.route === "/" ? 1.1 : 1.25;
-  return `| ${r.route} | ${kB(r.gzip)} | ${kB(r.raw)} | ${ratio.toFixed(2)}× | ≤ ${target}×: ${met(ratio <= target)} |`;
+  const was = before.get(r.route);
+  const earlier = BEFORE ? ` ${was ? `${kB(was.gzip)} (${(was.gzip / empty.gzip).toFixed(2)}×)` : "—"} |` : "";
+  return `| ${r.route} |${earlier} ${kB(r.gzip)} | ${kB(r.raw)} | ${ratio.toFixed(2)}× | ≤ ${target}×: ${met(ratio <= target)} |`;
 });
 const firstLoadReport = `# First-load JavaScript — ${startedAt.toISOString()}
 
@@ -138,8 +145,8 @@ const firstLoadReport = `# First-load JavaScript — ${startedAt.toISOString()}
 (\`diagnostics/route-bundle-stats.json\`), gzipped one by one. Baseline: an empty App Router app (app/layout +
 app/page) built in the same run with the same packages: **${kB(empty.gzip)}** gzip (${kB(empty.raw)} uncompressed).
 
-| route | gzip | uncompressed | ratio to the empty page | target |
-| --- | ---: | ---: | ---: | --- |
+${BEFORE ? `"Before" is the build in ${BEFORE} (an earlier commit), measured against the same empty page.\n\n` : ""}| route |${BEFORE ? " before (gzip, ratio) |" : ""} gzip | uncompressed | ratio to the empty page | target |
+| --- |${BEFORE ? " ---: |" : ""} ---: | ---: | ---: | --- |
 ${routeRows.join("\n")}
 `;
 
