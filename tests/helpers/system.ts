@@ -70,8 +70,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 /**
  * Starts the real system as production runs it: the api (tsx) on an embedded
- * PGlite in a temporary folder, and the built web app (`next start`). Needs
- * `npm run build` first.
+ * PGlite in a temporary folder, and the built web app (its server.ts, as
+ * `npm start` runs it). Needs `npm run build` first.
  */
 /** The system on the manual feed: prices move only when a test sets them. */
 export function startManualSystem(): Promise<RunningSystem> {
@@ -118,15 +118,12 @@ export async function startSystem(
       stdio: ["ignore", "pipe", "pipe"],
     });
   let api = spawnApi();
-  const web = spawn(
-    process.execPath,
-    [join(repoRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(webPort)],
-    {
-      cwd: join(repoRoot, "apps/web"),
-      env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl, NEXT_DIST_DIR: E2E_DIST_DIR, ...options.webEnv },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  // As `npm start` runs it: the web app's server (server.ts: the /api forward, then Next).
+  const web = spawn(process.execPath, ["--import", "tsx", "server.ts", "-p", String(webPort)], {
+    cwd: join(repoRoot, "apps/web"),
+    env: { ...common, API_URL: apiUrl, AUTH_URL: webUrl, NEXT_DIST_DIR: E2E_DIST_DIR, ...options.webEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const capture = (name: string, child: ChildProcess) => {
     child.stdout?.on("data", (chunk) => (output += `[${name}] ${chunk}`));
     child.stderr?.on("data", (chunk) => (output += `[${name}] ${chunk}`));

@@ -85,6 +85,7 @@ export const alertResponse = z.object({
 export type AlertResponse = z.infer<typeof alertResponse>;
 
 export const alertsResponse = z.object({ alerts: z.array(alertResponse) });
+export type AlertsResponse = z.infer<typeof alertsResponse>;
 
 export const alertEventResponse = z.object({
   id: z.uuid(),
@@ -96,6 +97,7 @@ export const alertEventResponse = z.object({
   webhookAttempts: z.number().int(),
 });
 export const alertEventsResponse = z.object({ events: z.array(alertEventResponse) });
+export type AlertEventsResponse = z.infer<typeof alertEventsResponse>;
 export const alertEventsQuery = z.strictObject({
   alertId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

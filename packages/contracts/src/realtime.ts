@@ -1,5 +1,6 @@
 import { CANDLE_INTERVALS } from "@tradeboard/core";
 import { z } from "zod";
+import { USER_CHANNEL } from "./channels.ts";
 import { candle, ticker } from "./markets.ts";
 
 /**
@@ -11,10 +12,6 @@ const channelPattern = new RegExp(
 );
 export const channel = z.string().max(64).regex(channelPattern, "unknown channel");
 export type Channel = string;
-
-export const tickerChannel = (symbol: string) => `ticker:${symbol}`;
-export const candlesChannel = (symbol: string, interval: string) => `candles:${symbol}:${interval}`;
-export const USER_CHANNEL = "user";
 
 /** GET /api/realtime/token */
 export const realtimeTokenResponse = z.object({ token: z.string(), expiresAt: z.iso.datetime() });

@@ -80,6 +80,7 @@ export const listOrdersQuery = z.strictObject({
 export type ListOrdersQuery = z.infer<typeof listOrdersQuery>;
 
 export const listOrdersResponse = z.object({ orders: z.array(orderResponse), total: z.number().int() });
+export type ListOrdersResponse = z.infer<typeof listOrdersResponse>;
 
 export const orderParams = z.strictObject({ id: z.uuid({ error: "not an order id" }) });
 export const clientOrderParams = z.strictObject({ clientOrderId });

@@ -1,19 +1,6 @@
 import { z } from "zod";
 import { userResponse } from "./users.ts";
 
-/** "0x1234…abcd": how an address is shown where a name would be (both apps). */
-export function shortAddress(address: string): string {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
-/**
- * The statement of each kind of signed message. A message says what it is for,
- * and each endpoint accepts only its own: a message signed to link a wallet
- * cannot sign in, and a sign-in message cannot link a wallet to an account.
- */
-export const SIWE_SIGN_IN_STATEMENT = "Sign in to Tradeboard.";
-export const SIWE_LINK_STATEMENT = "Link this wallet to my Tradeboard account.";
-
 /** GET /api/siwe/nonce */
 export const siweNonceResponse = z.object({ nonce: z.string() });
 export type SiweNonceResponse = z.infer<typeof siweNonceResponse>;

@@ -1,4 +1,5 @@
 import DecimalJs from "decimal.js";
+import { isDecimalString } from "./decimal-string.ts";
 
 /**
  * Exact decimal arithmetic for money. A private clone so that no other user of
@@ -6,13 +7,6 @@ import DecimalJs from "decimal.js";
  */
 export const Decimal = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN });
 export type Decimal = InstanceType<typeof Decimal>;
-
-/** A plain, non-negative decimal string as it travels on the wire: "64123.50", "0.001". */
-export const DECIMAL_STRING = /^(0|[1-9]\d{0,29})(\.\d{1,18})?$/;
-
-export function isDecimalString(value: string): boolean {
-  return DECIMAL_STRING.test(value);
-}
 
 /** Parses a wire decimal string; throws on anything else (numbers, exponents, signs, blanks). */
 export function toDecimal(value: string): Decimal {

@@ -1,5 +1,6 @@
 import { assetDecimals } from "./assets.ts";
-import { Decimal, isDecimalString } from "./decimal.ts";
+import { Decimal } from "./decimal.ts";
+import { isDecimalString } from "./decimal-string.ts";
 import { isOnGrid, type MarketSpec, snapToGrid } from "./markets.ts";
 import type { TriggerDirection } from "./trigger-index.ts";
 

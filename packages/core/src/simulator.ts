@@ -1,5 +1,6 @@
 import type { Candle } from "./candles.ts";
-import { Decimal, isDecimalString } from "./decimal.ts";
+import { Decimal } from "./decimal.ts";
+import { isDecimalString } from "./decimal-string.ts";
 import { candleOpenTime, INTERVAL_MS } from "./intervals.ts";
 import type { MarketSpec } from "./markets.ts";
 import { SeededRandom } from "./random.ts";

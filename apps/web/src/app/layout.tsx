@@ -4,8 +4,8 @@ import { auth } from "@/auth";
 import { BackendNotice } from "@/components/backend-notice";
 import { Header } from "@/components/header";
 import { Providers } from "@/components/providers";
+import { UserEvents } from "@/components/signed-in";
 import { Toasts } from "@/components/toasts";
-import { UserEvents } from "@/components/trading/user-events";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -19,11 +19,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     // next-themes sets the class before first paint; React must not complain about it.
     <html lang="en" suppressHydrationWarning>
       <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
-        <Providers session={session}>
+        <Providers>
           <Header session={session} />
           <BackendNotice />
           <main className="mx-auto max-w-6xl px-4 py-10">{children}</main>
-          <UserEvents />
+          {session && <UserEvents session={session} />}
           <Toasts />
         </Providers>
       </body>

@@ -1,5 +1,5 @@
 "use client";
-import { healthResponse } from "@tradeboard/contracts";
+import type { HealthResponse } from "@tradeboard/contracts";
 import { useEffect } from "react";
 import { apiRequest } from "@/lib/api";
 import { useBackendAvailable } from "@/lib/backend-status";
@@ -10,7 +10,7 @@ export function BackendNotice() {
   useEffect(() => {
     if (available) return;
     const timer = setInterval(() => {
-      apiRequest("/api/health", healthResponse).catch(() => {});
+      apiRequest<HealthResponse>("/api/health").catch(() => {});
     }, 5_000);
     return () => clearInterval(timer);
   }, [available]);

@@ -2,8 +2,8 @@ import Link from "next/link";
 import type { Session } from "next-auth";
 import { SignOutButton } from "./auth/sign-out-button";
 import { ConnectionIndicator } from "./markets/connection-indicator";
+import { HeaderWallet } from "./signed-in";
 import { ThemeSwitch } from "./theme-switch";
-import { HeaderWallet } from "./wallet/header-wallet";
 
 export function Header({ session }: { session: Session | null }) {
   const user = session?.user;

@@ -1,12 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import {
-  type AlertResponse,
-  alertEventsResponse,
-  alertResponse,
-  alertsResponse,
-  type CreateAlertBody,
-  type UpdateAlertBody,
+import type {
+  AlertEventsResponse,
+  AlertResponse,
+  AlertsResponse,
+  CreateAlertBody,
+  UpdateAlertBody,
 } from "@tradeboard/contracts";
 import { apiRequest } from "./api";
 import { groupDigits } from "./format";
@@ -16,7 +15,7 @@ export const ALERTS_KEY = ["alerts"] as const;
 export function useAlerts(enabled = true) {
   return useQuery({
     queryKey: ALERTS_KEY,
-    queryFn: ({ signal }) => apiRequest("/api/alerts", alertsResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<AlertsResponse>("/api/alerts", { signal }),
     enabled,
   });
 }
@@ -24,7 +23,7 @@ export function useAlerts(enabled = true) {
 export function useAlertEvents() {
   return useQuery({
     queryKey: [...ALERTS_KEY, "events"],
-    queryFn: ({ signal }) => apiRequest("/api/alerts/events?limit=50", alertEventsResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<AlertEventsResponse>("/api/alerts/events?limit=50", { signal }),
   });
 }
 
@@ -36,7 +35,7 @@ function useRefresh() {
 export function useCreateAlert() {
   const refresh = useRefresh();
   return useMutation({
-    mutationFn: (body: Partial<CreateAlertBody>) => apiRequest("/api/alerts", alertResponse, { method: "POST", body }),
+    mutationFn: (body: Partial<CreateAlertBody>) => apiRequest<AlertResponse>("/api/alerts", { method: "POST", body }),
     onSuccess: refresh,
   });
 }
@@ -45,7 +44,7 @@ export function useUpdateAlert() {
   const refresh = useRefresh();
   return useMutation({
     mutationFn: ({ id, body }: { id: string; body: UpdateAlertBody }) =>
-      apiRequest(`/api/alerts/${id}`, alertResponse, { method: "PATCH", body }),
+      apiRequest<AlertResponse>(`/api/alerts/${id}`, { method: "PATCH", body }),
     onSuccess: refresh,
   });
 }

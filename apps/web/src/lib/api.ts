@@ -1,5 +1,4 @@
-import { errorBody } from "@tradeboard/contracts";
-import type { z } from "zod";
+import type { ErrorBody } from "@tradeboard/contracts";
 import { reportBackend } from "./backend-status";
 
 /** An error answer from the api, as `{"error":{"code","message","fields"}}` said it. */
@@ -16,15 +15,29 @@ export class ApiError extends Error {
 
 const UNAVAILABLE = "The trading service is unavailable right now. Please try again shortly.";
 
+/** The error body's shape (the contract's `errorBody`), checked by hand so that no schema code ships to pages. */
+function readErrorBody(data: unknown): ErrorBody["error"] | null {
+  const error = (data as { error?: unknown } | null | undefined)?.error as Record<string, unknown> | undefined;
+  if (typeof error !== "object" || error === null) return null;
+  if (typeof error.code !== "string" || typeof error.message !== "string") return null;
+  const fields = error.fields;
+  if (fields !== undefined) {
+    if (typeof fields !== "object" || fields === null) return null;
+    if (!Object.values(fields).every((v) => typeof v === "string")) return null;
+  }
+  return { code: error.code, message: error.message, fields: fields as Record<string, string> | undefined };
+}
+
 /**
  * The browser's one way to the api: same-origin /api/* (forwarded by the web
- * server), cookies included. Answers are checked against the contract schema.
+ * server), cookies included. `T` is the answer's type from the contracts: the
+ * api builds its answers from them, so the browser takes them as typed and ships
+ * no schema code (the api validates everything it is sent).
  */
-export async function apiRequest<S extends z.ZodType>(
+export async function apiRequest<T>(
   path: string,
-  schema: S,
   init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown; signal?: AbortSignal } = {},
-): Promise<z.output<S>> {
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -41,9 +54,9 @@ export async function apiRequest<S extends z.ZodType>(
   }
   const data: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
-    const parsed = errorBody.safeParse(data);
-    const error = parsed.success
-      ? new ApiError(response.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.fields)
+    const body = readErrorBody(data);
+    const error = body
+      ? new ApiError(response.status, body.code, body.message, body.fields)
       : response.status >= 500
         ? new ApiError(response.status, "backend_unavailable", UNAVAILABLE)
         : new ApiError(response.status, "unexpected", `Unexpected answer from the server (${response.status}).`);
@@ -51,5 +64,5 @@ export async function apiRequest<S extends z.ZodType>(
     throw error;
   }
   reportBackend(true);
-  return schema.parse(data);
+  return data as T;
 }

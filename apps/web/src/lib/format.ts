@@ -18,3 +18,17 @@ export function truncateDecimals(decimal: string, places: number): string {
   const kept = fraction.slice(0, places).replace(/0+$/, "");
   return kept ? `${whole}.${kept}` : whole;
 }
+
+/** Compares two non-negative decimal strings exactly, by their digits (no float, no decimal library): -1, 0 or 1. */
+export function compareDecimals(a: string, b: string): -1 | 0 | 1 {
+  const [aWhole = "0", aFraction = ""] = a.split(".");
+  const [bWhole = "0", bFraction = ""] = b.split(".");
+  const x = aWhole.replace(/^0+(?=\d)/, "");
+  const y = bWhole.replace(/^0+(?=\d)/, "");
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  if (x !== y) return x < y ? -1 : 1;
+  const width = Math.max(aFraction.length, bFraction.length);
+  const p = aFraction.padEnd(width, "0");
+  const q = bFraction.padEnd(width, "0");
+  return p === q ? 0 : p < q ? -1 : 1;
+}

@@ -1,11 +1,11 @@
 import {
   type ClientMessage,
-  realtimeTokenResponse,
+  type RealtimeTokenResponse,
   type ServerMessage,
-  serverMessage,
   USER_CHANNEL,
 } from "@tradeboard/contracts";
 import { apiRequest } from "./api";
+import { readServerMessage } from "./server-message";
 import { WS_URL } from "./ws-url";
 
 export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "offline";
@@ -166,12 +166,12 @@ class RealtimeClient {
     this.lastMessageAt = Date.now();
     let message: ServerMessage;
     try {
-      const parsed = serverMessage.safeParse(JSON.parse(String(raw)));
-      if (!parsed.success) {
-        console.warn("realtime: unexpected message", parsed.error.issues[0]);
+      const parsed = readServerMessage(JSON.parse(String(raw)));
+      if ("invalid" in parsed) {
+        console.warn("realtime: unexpected message", parsed.invalid);
         return;
       }
-      message = parsed.data;
+      message = parsed;
     } catch {
       console.warn("realtime: message is not JSON");
       return;
@@ -222,7 +222,7 @@ class RealtimeClient {
     if (publicChannels.length > 0) this.send({ type: "subscribe", channels: publicChannels });
     if (channels.includes(USER_CHANNEL)) {
       try {
-        const { token } = await apiRequest("/api/realtime/token", realtimeTokenResponse);
+        const { token } = await apiRequest<RealtimeTokenResponse>("/api/realtime/token");
         this.send({ type: "auth", token });
         this.send({ type: "subscribe", channels: [USER_CHANNEL] });
       } catch {

@@ -1,12 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
-  alertResponse,
-  listOrdersResponse,
+  type AlertResponse,
+  type ListOrdersResponse,
   type OrderResponse,
-  orderResponse,
   type PlaceOrderBody,
-  portfolioResponse,
+  type PortfolioResponse,
   USER_CHANNEL,
 } from "@tradeboard/contracts";
 import { useCallback, useEffect } from "react";
@@ -22,14 +21,14 @@ export const ORDERS_KEY = ["orders"] as const;
 export function usePortfolio() {
   return useQuery({
     queryKey: PORTFOLIO_KEY,
-    queryFn: ({ signal }) => apiRequest("/api/portfolio", portfolioResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<PortfolioResponse>("/api/portfolio", { signal }),
   });
 }
 
 export function useOrders(open: boolean) {
   return useQuery({
     queryKey: [...ORDERS_KEY, open],
-    queryFn: ({ signal }) => apiRequest(`/api/trades?open=${open}&limit=50`, listOrdersResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<ListOrdersResponse>(`/api/trades?open=${open}&limit=50`, { signal }),
   });
 }
 
@@ -42,6 +41,24 @@ function useRefreshAccount() {
   }, [queryClient]);
 }
 
+/** The fields an event's order or alert is read by here (the api sends the contract's full response). */
+function isOrder(value: unknown): value is OrderResponse {
+  const o = value as Partial<OrderResponse> | null | undefined;
+  return (
+    typeof o?.id === "string" &&
+    typeof o.symbol === "string" &&
+    (o.side === "buy" || o.side === "sell") &&
+    typeof o.filledQuantity === "string" &&
+    (o.averagePrice === null || typeof o.averagePrice === "string") &&
+    (o.reason === null || typeof o.reason === "string")
+  );
+}
+
+function isAlert(value: unknown): value is AlertResponse {
+  const a = value as Partial<AlertResponse> | null | undefined;
+  return typeof a?.id === "string" && typeof a.symbol === "string" && typeof a.condition === "string";
+}
+
 export function describeFill(order: OrderResponse): string {
   const verb = order.side === "buy" ? "Bought" : "Sold";
   const base = order.symbol.split("-")[0];
@@ -51,7 +68,7 @@ export function describeFill(order: OrderResponse): string {
 export function usePlaceOrder() {
   const refresh = useRefreshAccount();
   return useMutation({
-    mutationFn: (body: PlaceOrderBody) => apiRequest("/api/trades", orderResponse, { method: "POST", body }),
+    mutationFn: (body: PlaceOrderBody) => apiRequest<OrderResponse>("/api/trades", { method: "POST", body }),
     onSuccess: refresh,
   });
 }
@@ -59,7 +76,7 @@ export function usePlaceOrder() {
 export function useCancelOrder() {
   const refresh = useRefreshAccount();
   return useMutation({
-    mutationFn: (id: string) => apiRequest(`/api/trades/${id}`, orderResponse, { method: "DELETE" }),
+    mutationFn: (id: string) => apiRequest<OrderResponse>(`/api/trades/${id}`, { method: "DELETE" }),
     onSuccess: refresh,
   });
 }
@@ -79,22 +96,21 @@ export function useUserEvents(enabled: boolean) {
         refresh();
         if (message.data.kind === "alert") {
           void queryClient.invalidateQueries({ queryKey: ALERTS_KEY });
-          const alert = alertResponse.safeParse((message.data as { alert?: unknown }).alert);
+          const alert = (message.data as { alert?: unknown }).alert;
           const event = (message.data as { event?: { price?: string } }).event;
-          if (alert.success && event?.price) {
+          if (isAlert(alert) && event?.price) {
             toast({
-              key: `alert:${alert.data.id}:${event.price}:${alert.data.lastTriggeredAt}`,
+              key: `alert:${alert.id}:${event.price}:${alert.lastTriggeredAt}`,
               tone: "info",
               title: "Price alert",
-              body: `${describeAlert(alert.data)}: now ${groupDigits(event.price)}${alert.data.note ? ` (${alert.data.note})` : ""}`,
+              body: `${describeAlert(alert)}: now ${groupDigits(event.price)}${alert.note ? ` (${alert.note})` : ""}`,
             });
             if (alertSound.enabled()) alertSound.play();
           }
           return;
         }
-        const parsed = orderResponse.safeParse((message.data as { order?: unknown }).order);
-        if (message.data.kind !== "order" || !parsed.success) return;
-        const order = parsed.data;
+        const order = (message.data as { order?: unknown }).order;
+        if (message.data.kind !== "order" || !isOrder(order)) return;
         const event = (message.data as { event?: string }).event;
         if (event === "filled")
           toast({ key: `${order.id}:filled`, tone: "success", title: "Order filled", body: describeFill(order) });

@@ -1,5 +1,6 @@
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import type { Metadata } from "next";
+import { QueryProvider } from "@/components/query-provider";
 import { HistoryView } from "@/components/trading/history-view";
 import { requireSession } from "@/lib/session";
 
@@ -10,7 +11,9 @@ export default async function HistoryPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold tracking-tight">Trade history</h1>
-      <HistoryView symbols={DEFAULT_MARKETS.map((m) => m.symbol)} />
+      <QueryProvider>
+        <HistoryView symbols={DEFAULT_MARKETS.map((m) => m.symbol)} />
+      </QueryProvider>
     </div>
   );
 }

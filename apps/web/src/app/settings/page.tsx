@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { WebhookSecret } from "@/components/alerts/alerts-view";
+import { WebhookSecret } from "@/components/alerts/webhook-secret";
+import { QueryProvider } from "@/components/query-provider";
 import { Card } from "@/components/ui/card";
 import { LinkedWallets } from "@/components/wallet/linked-wallets";
 import { requireSession } from "@/lib/session";
@@ -18,12 +19,14 @@ export default async function SettingsPage() {
           {session.user.email && ` · ${session.user.email}`}
         </p>
       </Card>
-      <Card>
-        <LinkedWallets settings={walletSettings()} />
-      </Card>
-      <Card>
-        <WebhookSecret />
-      </Card>
+      <QueryProvider>
+        <Card>
+          <LinkedWallets settings={walletSettings()} />
+        </Card>
+        <Card>
+          <WebhookSecret />
+        </Card>
+      </QueryProvider>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { listUsersResponse } from "@tradeboard/contracts";
+import type { ListUsersResponse } from "@tradeboard/contracts";
 import Link from "next/link";
 import { ApiError, apiRequest } from "@/lib/api";
 
@@ -9,7 +9,7 @@ const PAGE_SIZE = 20;
 export function UsersTable({ page }: { page: number }) {
   const { data, error, isPending, isFetching } = useQuery({
     queryKey: ["admin-users", page],
-    queryFn: ({ signal }) => apiRequest(`/api/users?page=${page}&pageSize=${PAGE_SIZE}`, listUsersResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<ListUsersResponse>(`/api/users?page=${page}&pageSize=${PAGE_SIZE}`, { signal }),
     placeholderData: keepPreviousData,
   });
 

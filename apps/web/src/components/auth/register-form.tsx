@@ -1,15 +1,21 @@
 "use client";
-import { fieldErrors, registerBody, userResponse } from "@tradeboard/contracts";
+import type { UserResponse } from "@tradeboard/contracts";
 import Link from "next/link";
 import { signIn } from "next-auth/react";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Field, FormAlert, SubmitButton } from "@/components/ui/field";
 import { ApiError, apiRequest } from "@/lib/api";
+
+/** The contracts (with their schema library) load after the page, for the form's instant check. */
+const loadContracts = () => import("@tradeboard/contracts");
 
 export function RegisterForm() {
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  useEffect(() => {
+    loadContracts().catch(() => {});
+  }, []);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -17,15 +23,20 @@ export function RegisterForm() {
     const input = { name: form.get("name"), email: form.get("email"), password: form.get("password") };
     setError(null);
     // The same schema the api validates with, for an instant answer.
-    const parsed = registerBody.safeParse(input);
-    if (!parsed.success) {
-      setFields(fieldErrors(parsed.error));
+    // (Should that code not load, the api's answer says the same.)
+    const contracts = await loadContracts().catch(() => null);
+    const parsed = contracts?.registerBody.safeParse(input);
+    if (contracts && parsed && !parsed.success) {
+      setFields(contracts.fieldErrors(parsed.error));
       return;
     }
+    const credentials = parsed?.success
+      ? parsed.data
+      : { email: String(input.email ?? ""), password: String(input.password ?? "") };
     setFields({});
     setPending(true);
     try {
-      await apiRequest("/api/users", userResponse, { method: "POST", body: input });
+      await apiRequest<UserResponse>("/api/users", { method: "POST", body: input });
     } catch (e) {
       setPending(false);
       if (e instanceof ApiError && Object.keys(e.fields).length > 0) setFields(e.fields);
@@ -33,8 +44,8 @@ export function RegisterForm() {
       return;
     }
     const result = await signIn("credentials", {
-      email: parsed.data.email,
-      password: parsed.data.password,
+      email: credentials.email,
+      password: credentials.password,
       redirect: false,
     });
     if (result?.error) {

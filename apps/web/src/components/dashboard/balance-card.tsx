@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { balancesResponse } from "@tradeboard/contracts";
+import type { BalancesResponse } from "@tradeboard/contracts";
 import { Card } from "@/components/ui/card";
 import { apiRequest } from "@/lib/api";
 import { formatMoney } from "@/lib/format";
@@ -8,7 +8,7 @@ import { formatMoney } from "@/lib/format";
 export function BalanceCard() {
   const { data, error, isPending } = useQuery({
     queryKey: ["balances"],
-    queryFn: ({ signal }) => apiRequest("/api/balances", balancesResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<BalancesResponse>("/api/balances", { signal }),
   });
   const usd = data?.balances.find((b) => b.asset === "USD");
   const others = data?.balances.filter((b) => b.asset !== "USD") ?? [];

@@ -1,6 +1,6 @@
 "use client";
+import { useConnectionStatus, useKnownMarkets } from "@/lib/live-markets";
 import { feedTrouble } from "@/lib/market-source";
-import { useConnectionStatus, useKnownMarkets } from "@/lib/realtime-hooks";
 
 const LOOK = {
   idle: null,

@@ -1,16 +1,17 @@
 "use client";
 import type { CandleInterval } from "@tradeboard/contracts";
 import dynamic from "next/dynamic";
-import { useSession } from "next-auth/react";
 import { useMemo, useState } from "react";
-import { AlertForm } from "@/components/alerts/alerts-view";
 import { useAlerts } from "@/lib/alert-hooks";
 import { groupDigits } from "@/lib/format";
+import { useTicker } from "@/lib/live-markets";
 import { staleText, venueText } from "@/lib/market-source";
-import { useLiveCandles, useTicker } from "@/lib/realtime-hooks";
+import { useLiveCandles } from "@/lib/realtime-hooks";
 import { IntervalSwitch } from "./interval-switch";
 import { PriceChange } from "./price-change";
 
+/** The alert form shows only after a click on a price level: its code loads then. */
+const AlertForm = dynamic(() => import("@/components/alerts/alerts-view").then((m) => m.AlertForm), { ssr: false });
 // The chart library touches the DOM and is big: load it in the browser only, on the pages that chart.
 const CandleChart = dynamic(() => import("./candle-chart").then((m) => m.CandleChart), {
   ssr: false,
@@ -25,15 +26,16 @@ export function MarketChartPanel({
   symbol,
   interval,
   onIntervalChange,
+  signedIn,
 }: {
   symbol: string;
   interval: CandleInterval;
   onIntervalChange: (interval: CandleInterval) => void;
+  /** From the page's session (the server's): alerts are shown and set only when signed in. */
+  signedIn: boolean;
 }) {
   const market = useTicker(symbol);
   const candles = useLiveCandles(symbol, interval);
-  const { status } = useSession();
-  const signedIn = status === "authenticated";
   const alerts = useAlerts(signedIn);
   const [picked, setPicked] = useState<string | null>(null);
   const levels = useMemo(

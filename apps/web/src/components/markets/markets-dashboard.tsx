@@ -5,7 +5,7 @@ import { Card } from "@/components/ui/card";
 import { MarketChartPanel } from "./market-chart-panel";
 import { MarketsTable } from "./markets-table";
 
-/** The chart of the selected market above the live markets table; the selection lives in the URL. */
+/** The dashboard (signed in): the chart of the selected market above the live markets table; the selection lives in the URL. */
 export function MarketsDashboard({ symbol, interval }: { symbol: string; interval: CandleInterval }) {
   const router = useRouter();
   const pathname = usePathname();
@@ -15,7 +15,7 @@ export function MarketsDashboard({ symbol, interval }: { symbol: string; interva
   };
   return (
     <div className="space-y-6">
-      <MarketChartPanel symbol={symbol} interval={interval} onIntervalChange={(i) => go({ interval: i })} />
+      <MarketChartPanel signedIn symbol={symbol} interval={interval} onIntervalChange={(i) => go({ interval: i })} />
       <Card title="Markets">
         <MarketsTable selected={symbol} onSelect={(s) => go({ symbol: s })} />
       </Card>

@@ -1,10 +1,9 @@
 "use client";
 import type { MarketSummary } from "@tradeboard/contracts";
-import { Decimal } from "@tradeboard/core";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
-import { groupDigits } from "@/lib/format";
-import { useMarkets } from "@/lib/realtime-hooks";
+import { compareDecimals, groupDigits } from "@/lib/format";
+import { useMarkets } from "@/lib/live-markets";
 import { PriceChange } from "./price-change";
 
 /** The last price, flashing green or red for a moment when it moves. */
@@ -13,7 +12,7 @@ function LivePrice({ price }: { price: string }) {
   const [flash, setFlash] = useState<"up" | "down" | null>(null);
   useEffect(() => {
     if (price === previous.current) return;
-    setFlash(new Decimal(price).greaterThan(previous.current) ? "up" : "down");
+    setFlash(compareDecimals(price, previous.current) > 0 ? "up" : "down");
     previous.current = price;
     const timer = setTimeout(() => setFlash(null), 400);
     return () => clearTimeout(timer);

@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { listOrdersResponse, portfolioHistoryResponse, portfolioResponse } from "@tradeboard/contracts";
+import type { ListOrdersResponse, PortfolioHistoryResponse, PortfolioResponse } from "@tradeboard/contracts";
 import dynamic from "next/dynamic";
 import { useState } from "react";
 import { apiRequest } from "@/lib/api";
@@ -20,15 +20,15 @@ export function HistoryView({ symbols }: { symbols: string[] }) {
   const orders = useQuery({
     queryKey: ["orders", "history", filters, page],
     queryFn: ({ signal }) =>
-      apiRequest(`/api/trades?${query}&limit=${PAGE}&offset=${page * PAGE}`, listOrdersResponse, { signal }),
+      apiRequest<ListOrdersResponse>(`/api/trades?${query}&limit=${PAGE}&offset=${page * PAGE}`, { signal }),
   });
   const equity = useQuery({
     queryKey: ["portfolio", "history", range],
-    queryFn: ({ signal }) => apiRequest(`/api/portfolio/history?range=${range}`, portfolioHistoryResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<PortfolioHistoryResponse>(`/api/portfolio/history?range=${range}`, { signal }),
   });
   const queryClient = useQueryClient();
   const reset = useMutation({
-    mutationFn: () => apiRequest("/api/portfolio/reset", portfolioResponse, { method: "POST" }),
+    mutationFn: () => apiRequest<PortfolioResponse>("/api/portfolio/reset", { method: "POST" }),
     onSuccess: () => {
       void queryClient.invalidateQueries();
       toast({ tone: "info", title: "Account reset", body: "Your paper balance is back to the start." });

@@ -1,11 +1,20 @@
 "use client";
 import { shortAddress } from "@tradeboard/contracts";
 import Link from "next/link";
+import { QueryProvider } from "@/components/query-provider";
 import { truncateDecimals } from "@/lib/format";
 import { useLinkedWallets } from "@/lib/wallet/hooks";
 
 /** The header's wallet: the first linked address, shortened, and its native balance when the api can read it. */
 export function HeaderWallet() {
+  return (
+    <QueryProvider>
+      <WalletChip />
+    </QueryProvider>
+  );
+}
+
+function WalletChip() {
   const wallets = useLinkedWallets();
   const wallet = wallets.data?.wallets[0];
   if (!wallet) return null;

@@ -1,7 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { SIWE_LINK_STATEMENT, walletResponse } from "@tradeboard/contracts";
-import { z } from "zod";
+import { SIWE_LINK_STATEMENT, type WalletResponse } from "@tradeboard/contracts";
 import { ApiError, apiRequest } from "@/lib/api";
 import type { WalletSettings } from "@/lib/wallet/config";
 import { WALLETS_KEY } from "@/lib/wallet/hooks";
@@ -17,7 +16,7 @@ function LinkWalletButton({ settings }: { settings: WalletSettings }) {
     mutationFn: async () => {
       const signed = await siwe.run();
       if (!signed) return null;
-      return apiRequest("/api/users/me/wallets", z.object({ wallet: walletResponse }), {
+      return apiRequest<{ wallet: WalletResponse }>("/api/users/me/wallets", {
         method: "POST",
         body: { message: signed.message, signature: signed.signature },
       });

@@ -1,6 +1,5 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { z } from "zod";
 import { ApiError, apiRequest } from "@/lib/api";
 import type { WalletSettings } from "@/lib/wallet/config";
 import { chainName, useLinkedWallets, WALLETS_KEY } from "@/lib/wallet/hooks";
@@ -11,7 +10,7 @@ export function LinkedWallets({ settings }: { settings: WalletSettings }) {
   const wallets = useLinkedWallets();
   const queryClient = useQueryClient();
   const unlink = useMutation({
-    mutationFn: (address: string) => apiRequest(`/api/users/me/wallets/${address}`, z.unknown(), { method: "DELETE" }),
+    mutationFn: (address: string) => apiRequest<unknown>(`/api/users/me/wallets/${address}`, { method: "DELETE" }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: WALLETS_KEY }),
   });
   const list = wallets.data?.wallets ?? [];

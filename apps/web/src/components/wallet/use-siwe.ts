@@ -1,5 +1,5 @@
 "use client";
-import { siweNonceResponse } from "@tradeboard/contracts";
+import type { SiweNonceResponse } from "@tradeboard/contracts";
 import { useState } from "react";
 import { createSiweMessage } from "viem/siwe";
 import { useConnection, useSignMessage, useSwitchChain } from "wagmi";
@@ -42,7 +42,7 @@ export function useSiwe(settings: WalletSettings, statement: string) {
     if (!settings.chainIds.includes(chainId) && preferred !== undefined) {
       chainId = (await switchChain.mutateAsync({ chainId: preferred })).id;
     }
-    const { nonce } = await apiRequest("/api/siwe/nonce", siweNonceResponse);
+    const { nonce } = await apiRequest<SiweNonceResponse>("/api/siwe/nonce");
     const now = Date.now();
     const message = createSiweMessage({
       address: account.address,

@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { listWalletsResponse } from "@tradeboard/contracts";
+import type { ListWalletsResponse } from "@tradeboard/contracts";
 import { apiRequest } from "@/lib/api";
 
 export const WALLETS_KEY = ["wallets"] as const;
@@ -9,7 +9,7 @@ export const WALLETS_KEY = ["wallets"] as const;
 export function useLinkedWallets(enabled = true) {
   return useQuery({
     queryKey: WALLETS_KEY,
-    queryFn: ({ signal }) => apiRequest("/api/users/me/wallets", listWalletsResponse, { signal }),
+    queryFn: ({ signal }) => apiRequest<ListWalletsResponse>("/api/users/me/wallets", { signal }),
     staleTime: 60_000,
     enabled,
   });

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { UsersTable } from "@/components/admin/users-table";
+import { QueryProvider } from "@/components/query-provider";
 import { requireSession } from "@/lib/session";
 
 export const metadata: Metadata = { title: "Users" };
@@ -11,7 +12,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold tracking-tight">Users</h1>
-      <UsersTable page={page} />
+      <QueryProvider>
+        <UsersTable page={page} />
+      </QueryProvider>
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { auth } from "@/auth";
 import { MarketView } from "@/components/markets/market-view";
+import { QueryProvider } from "@/components/query-provider";
 import { readMarketParams } from "@/lib/market-params";
 
 export async function generateMetadata({ params }: { params: Promise<{ symbol: string }> }): Promise<Metadata> {
@@ -16,12 +18,15 @@ export default async function MarketPage({
   searchParams: Promise<{ interval?: string }>;
 }) {
   const { symbol, interval } = readMarketParams({ ...(await params), ...(await searchParams) });
+  const session = await auth();
   return (
     <div className="space-y-4">
       <Link href="/" className="text-sm text-zinc-600 hover:underline dark:text-zinc-400">
         ← All markets
       </Link>
-      <MarketView symbol={symbol} interval={interval} />
+      <QueryProvider>
+        <MarketView symbol={symbol} interval={interval} signedIn={session !== null} />
+      </QueryProvider>
     </div>
   );
 }

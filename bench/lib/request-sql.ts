@@ -1,0 +1,78 @@
+/**
+ * Captures the statements the api sends Postgres for one request and writes them as a
+ * pgbench script, so the baseline runs exactly the api's SQL (same texts, same
+ * transaction boundaries, same round trips) without HTTP or JavaScript in between.
+ *
+ * In the script, the account's user id is built from a pgbench variable (accounts have
+ * ids whose last digits are their number, see accounts.ts), a value that an earlier
+ * statement returned (the new order's id) is taken from that statement with `\gset`,
+ * and every other parameter is written as the literal the api sent. With
+ * `-M prepared` pgbench prepares each statement once per connection, as the api does.
+ */
+import type { CapturedStatement } from "./wire-capture.ts";
+
+const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+export interface PgbenchScriptOptions {
+  /** The account id the request ran as, and the SQL expression that replaces it. */
+  account: { id: string; sql: string };
+  /** Lines put before the statements (`\set` commands). */
+  preamble: string[];
+  comment: string;
+}
+
+/** Replaces `$n` outside quoted strings. */
+function substitute(sql: string, replace: (index: number) => string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i] ?? "";
+    if (ch === "'") inString = !inString;
+    if (!inString && ch === "$" && /\d/.test(sql[i + 1] ?? "")) {
+      let j = i + 1;
+      while (/\d/.test(sql[j] ?? "")) j++;
+      out += replace(Number(sql.slice(i + 1, j)));
+      i = j - 1;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+export function toPgbenchScript(statements: readonly CapturedStatement[], options: PgbenchScriptOptions): string {
+  // Values that earlier statements returned: value -> variable name (`\gset sN_` on that statement).
+  const returned = new Map<string, string>();
+  const gsetOf = new Map<number, string>();
+  const lines: string[] = [];
+  const bodies = statements.map((statement, index) => {
+    const sql = substitute(statement.sql.trim(), (n) => {
+      const value = statement.params[n - 1];
+      if (value === undefined) throw new Error(`statement ${index} has no parameter $${n}`);
+      if (value === null) return "NULL";
+      if (value === options.account.id) return options.account.sql;
+      const variable = returned.get(value);
+      if (variable) {
+        const [, source] = /^s(\d+)_/.exec(variable) ?? [];
+        gsetOf.set(Number(source), `s${source}_`);
+        return `:${variable}`;
+      }
+      return quote(value);
+    });
+    if (statement.rows.length === 1) {
+      statement.columns.forEach((column, c) => {
+        const value = statement.rows[0]?.[c];
+        // Ids the database made (uuids): later statements refer to them.
+        if (value && /^[0-9a-f-]{36}$/.test(value) && value !== options.account.id && !returned.has(value))
+          returned.set(value, `s${index}_${column}`);
+      });
+    }
+    return sql;
+  });
+  lines.push(`-- ${options.comment}`, ...options.preamble);
+  bodies.forEach((sql, index) => {
+    const gset = gsetOf.get(index);
+    lines.push(gset ? `${sql} \\gset ${gset}` : `${sql};`);
+  });
+  return `${lines.join("\n")}\n`;
+}
