@@ -30,6 +30,10 @@ register(
 const { default: next } = await import("next");
 const { forwardToApi } = await import("./src/lib/backend.ts");
 const { clientIp } = await import("./src/lib/client-ip.ts");
+// The client's address from the socket (WEB_TRUST_PROXY decides whose X-Forwarded-For counts),
+// written over whatever a client sends in its place, for every request this server receives.
+// Next's instrumentation loads the same module; importing it here does not depend on when it does.
+await import("./src/record-client-address.ts");
 
 function option(names: string[]): string | undefined {
   const at = process.argv.findIndex((arg) => names.includes(arg));

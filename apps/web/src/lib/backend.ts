@@ -2,6 +2,7 @@ import "server-only";
 import { createHmac } from "node:crypto";
 import type { ErrorBody } from "@tradeboard/contracts";
 import { serverEnv } from "@/env";
+import { isInternalApiPath } from "./internal-path";
 
 /** The header and derivation the api expects on internal endpoints (see apps/api/src/auth/service-key.ts). */
 const SERVICE_KEY_HEADER = "x-tradeboard-service-key";
@@ -36,6 +37,13 @@ const HOP_BY_HOP = [
 export async function forwardToApi(request: Request, clientIp: string | undefined): Promise<Response> {
   const env = serverEnv();
   const incoming = new URL(request.url);
+  // Only the web server calls /api/internal/*, straight at the api with its key: never forwarded.
+  if (isInternalApiPath(incoming.pathname)) {
+    const body: ErrorBody = {
+      error: { code: "not_found", message: `The api has no route ${request.method} ${incoming.pathname}` },
+    };
+    return Response.json(body, { status: 404, headers: { "cache-control": "no-store" } });
+  }
   const target = new URL(incoming.pathname + incoming.search, env.API_URL);
 
   const headers = new Headers(request.headers);
