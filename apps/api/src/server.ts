@@ -12,6 +12,7 @@ import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
 import { alertsRoutes } from "./routes/alerts.ts";
+import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { manualFeedRoutes } from "./routes/manual-feed.ts";
@@ -21,6 +22,7 @@ import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { walletsRoutes } from "./routes/wallets.ts";
 import { AlertService } from "./services/alerts.ts";
+import { ApiKeyService } from "./services/api-keys.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
 import { SiweService } from "./services/siwe.ts";
@@ -115,7 +117,8 @@ export async function buildServer(
   await app.register(cookie);
   const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];
   await useOriginGuard(app, allowedOrigins);
-  useAuth(app, { db, authSecret: config.AUTH_SECRET });
+  const keys = new ApiKeyService({ db, now: deps.now, log: (message) => app.log.warn(message) });
+  useAuth(app, { db, authSecret: config.AUTH_SECRET, keyAuth: { keys } });
 
   const throttle = new LoginThrottle({
     perEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,
@@ -188,6 +191,7 @@ export async function buildServer(
   realtimeRoutes(app, { tokens });
   tradesRoutes(app, { trading, startingBalance: config.INITIAL_BALANCE });
   alertsRoutes(app, { alerts });
+  apiKeysRoutes(app, { keys });
   const siwe = new SiweService({
     db,
     origins: allowedOrigins,

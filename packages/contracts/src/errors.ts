@@ -13,6 +13,7 @@ export const errorCodes = [
   "duplicate_client_order_id",
   "order_not_open",
   "alert_limit",
+  "api_key_limit",
   "not_supported",
   "invalid_credentials",
   "siwe_invalid_message",

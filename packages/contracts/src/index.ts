@@ -1,4 +1,5 @@
 export * from "./alerts.ts";
+export * from "./api-keys.ts";
 export * from "./balances.ts";
 export * from "./decimal.ts";
 export * from "./errors.ts";

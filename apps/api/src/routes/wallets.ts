@@ -48,7 +48,7 @@ export function walletsRoutes(app: FastifyInstance, deps: WalletsDeps): void {
 
   r.post(
     "/api/users/me/wallets",
-    { onRequest: app.requireUser, schema: { body: siweMessageBody } },
+    { onRequest: app.requireSession, schema: { body: siweMessageBody } },
     async (req, reply) => {
       const { wallet, created } = await linkWallet(deps, req.user, req.body);
       return reply.code(created ? 201 : 200).send({ wallet });
@@ -57,7 +57,7 @@ export function walletsRoutes(app: FastifyInstance, deps: WalletsDeps): void {
 
   r.delete(
     "/api/users/me/wallets/:address",
-    { onRequest: app.requireUser, schema: { params: walletAddressParams } },
+    { onRequest: app.requireSession, schema: { params: walletAddressParams } },
     async (req, reply) => {
       await unlinkWallet(deps, req.user, req.params.address);
       return reply.code(204).send();
