@@ -3,6 +3,9 @@ import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { useAlpaca } from "./alpaca/index.ts";
+import { LastTrades } from "./alpaca/market-data.ts";
+import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
@@ -145,16 +148,37 @@ export async function buildServer(
     snapshot: (channel) => markets.snapshot(channel),
     ...deps.hubOptions,
   });
-  hub.attach(app.server);
   const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
   const trading = new TradingService({
     db,
     specs,
     rates,
     lastPrice: (symbol) => markets.lastPrice(symbol),
-    notify: (userId, event) => hub.publishToUser(userId, event),
+    notify: (userId, event) => {
+      hub.publishToUser(userId, event);
+      alpacaStreams.userEvent(userId, event);
+    },
     log: (message) => app.log.warn(message),
   });
+  const lastTrades = new LastTrades();
+  const alpacaStreams: AlpacaStreams = new AlpacaStreams({
+    keys,
+    trading,
+    specs,
+    slippageRate: rates.slippageRate,
+    lastTrades,
+    log: (message) => app.log.warn(message),
+  });
+  keys.onRevoke((keyId) => alpacaStreams.revoked(keyId));
+  markets.onTrade((tick, ticker) => {
+    lastTrades.record(tick);
+    alpacaStreams.trade(tick, ticker);
+  });
+  markets.onCandleClosed((symbol, interval, candle) => {
+    if (interval === "1m") alpacaStreams.barClosed(symbol, candle);
+  });
+  // The Alpaca streams take their own paths; every other upgrade is the hub's.
+  hub.attach(app.server, alpacaStreams.handleUpgrade);
   markets.onPrice((symbol, price) => trading.onPrice(symbol, price));
   app.decorate("trading", trading);
   const alerts = new AlertService({
@@ -181,6 +205,7 @@ export async function buildServer(
     await markets.stop();
     await trading.settled();
     await alerts.stop();
+    await alpacaStreams.close();
     await hub.close();
   });
 
@@ -202,6 +227,7 @@ export async function buildServer(
     log: (message) => app.log.warn(message),
   });
   walletsRoutes(app, { db, siwe, initialBalance: config.INITIAL_BALANCE });
+  await useAlpaca(app, { trading, markets, specs, slippageRate: rates.slippageRate, lastTrades });
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

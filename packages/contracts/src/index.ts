@@ -1,4 +1,5 @@
 export * from "./alerts.ts";
+export * from "./alpaca.ts";
 export * from "./api-keys.ts";
 export * from "./balances.ts";
 export * from "./decimal.ts";

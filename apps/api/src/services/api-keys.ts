@@ -46,6 +46,7 @@ export interface VerifiedKey {
 export class ApiKeyService {
   /** Key id → when its last_used_at was last written (ms), so a busy key costs one write a minute. */
   private readonly touched = new Map<string, number>();
+  private readonly revokeListeners: ((keyId: string) => void)[] = [];
 
   constructor(private readonly deps: { db: Db; now?: () => number; log?: (message: string) => void }) {}
 
@@ -85,6 +86,12 @@ export class ApiKeyService {
     const row = await revokeApiKey(this.deps.db, { userId: user.id, id, now: new Date(this.now()) });
     if (!row) throw new AppError("not_found", "There is no such active API key.");
     this.touched.delete(row.id);
+    for (const listener of this.revokeListeners) listener(row.keyId);
+  }
+
+  /** Called with the key id of each key revoked here (open streams of that key are closed). */
+  onRevoke(listener: (keyId: string) => void): void {
+    this.revokeListeners.push(listener);
   }
 
   /** The key's owner and scope, or null for an unknown key, a wrong secret or a revoked key. */
