@@ -3,11 +3,13 @@ import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { Redis } from "ioredis";
 import { useAlpaca } from "./alpaca/index.ts";
 import { LastTrades } from "./alpaca/market-data.ts";
 import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
+import { AppError } from "./errors.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
@@ -28,6 +30,7 @@ import { AlertService } from "./services/alerts.ts";
 import { ApiKeyService } from "./services/api-keys.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
+import { MemoryRateLimiter, RedisRateLimiter, type RequestRateLimiter } from "./services/rate-limit.ts";
 import { SiweService } from "./services/siwe.ts";
 import { TradingService } from "./services/trading.ts";
 import { WebhookSender } from "./services/webhooks.ts";
@@ -60,6 +63,9 @@ export type ServerConfig = Pick<
       | "WALLET_CHAIN_IDS"
       | "WALLET_RPC_URLS"
       | "SIWE_NONCE_TTL_SECONDS"
+      | "API_KEY_RATE_LIMIT"
+      | "REDIS_URL"
+      | "REDIS_KEY_PREFIX"
     >
   >;
 
@@ -84,6 +90,24 @@ function createFeed(config: ServerConfig, specs: readonly MarketSpec[]): MarketF
   });
 }
 
+function createRateLimiter(config: ServerConfig, now?: () => number): RequestRateLimiter {
+  const options = { limit: config.API_KEY_RATE_LIMIT ?? 200, windowMs: 60_000 };
+  if (!config.REDIS_URL) return new MemoryRateLimiter(options, now);
+  const redis = new Redis(config.REDIS_URL, {
+    // Every command has a deadline: while Redis is away a request waits at most this long, then goes through.
+    commandTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on("error", () => {
+    // Reported per request by the limiter's caller; ioredis reconnects by itself.
+  });
+  return new RedisRateLimiter(
+    redis,
+    { ...options, prefix: `${config.REDIS_KEY_PREFIX ?? "tradeboard:"}ratelimit:` },
+    now,
+  );
+}
+
 /**
  * Builds the api (plugins, routes, market service, realtime hub) without
  * listening or ticking: main.ts and the tests both use it. Call
@@ -97,6 +121,8 @@ export async function buildServer(
     feed?: MarketFeed;
     specs?: readonly MarketSpec[];
     now?: () => number;
+    /** Per-key request limits; by default in Redis with REDIS_URL, else in memory. */
+    rateLimiter?: RequestRateLimiter;
     hubOptions?: Partial<
       Pick<HubOptions, "heartbeatMs" | "maxBufferedBytes" | "stuckTimeoutMs" | "maxInvalidMessages">
     >;
@@ -121,7 +147,35 @@ export async function buildServer(
   const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];
   await useOriginGuard(app, allowedOrigins);
   const keys = new ApiKeyService({ db, now: deps.now, log: (message) => app.log.warn(message) });
-  useAuth(app, { db, authSecret: config.AUTH_SECRET, keyAuth: { keys } });
+  const limiter = deps.rateLimiter ?? createRateLimiter(config, deps.now);
+  app.addHook("onClose", async () => {
+    await limiter.close().catch(() => {});
+  });
+  const now = deps.now ?? Date.now;
+  useAuth(app, {
+    db,
+    authSecret: config.AUTH_SECRET,
+    keyAuth: {
+      keys,
+      async onKey(request, reply, key) {
+        const window = await limiter.hit(key.id).catch((error: Error) => {
+          // A limiter that is away must not take the api down with it: the request goes through.
+          request.log.warn(`rate limiter unavailable: ${error.message}`);
+          return null;
+        });
+        if (!window) return;
+        reply
+          .header("x-ratelimit-limit", String(window.limit))
+          .header("x-ratelimit-remaining", String(window.remaining))
+          .header("x-ratelimit-reset", String(Math.ceil(window.resetAt / 1000)));
+        if (!window.allowed) {
+          throw new AppError("rate_limited", `At most ${window.limit} requests a minute per API key.`, {
+            retryAfterSeconds: Math.max(1, Math.ceil((window.resetAt - now()) / 1000)),
+          });
+        }
+      },
+    },
+  });
 
   const throttle = new LoginThrottle({
     perEmail: config.LOGIN_MAX_FAILURES_PER_EMAIL,

@@ -1,6 +1,6 @@
 import type { ApiKeyScope, UserResponse } from "@tradeboard/contracts";
 import { type Db, findUserById, type UserRow } from "@tradeboard/db";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { readKeyCredentials } from "../auth/api-key-credentials.ts";
 import { deriveServiceKey, isServiceKey, SERVICE_KEY_HEADER } from "../auth/service-key.ts";
 import { SessionReader } from "../auth/session.ts";
@@ -16,9 +16,9 @@ declare module "fastify" {
   }
   interface FastifyInstance {
     /** The session cookie or an API key (whose scope allows the method). */
-    requireUser(request: FastifyRequest): Promise<void>;
+    requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** The browser session only: managing keys, wallets and secrets is never done with a key. */
-    requireSession(request: FastifyRequest): Promise<void>;
+    requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     requireAdmin(request: FastifyRequest): Promise<void>;
     requireService(request: FastifyRequest): Promise<void>;
   }
@@ -30,7 +30,7 @@ const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export interface KeyAuthenticator {
   keys: ApiKeyService;
   /** Called once a key is verified, before the route runs (rate limiting). */
-  onKey?(request: FastifyRequest, key: { id: string; scope: ApiKeyScope }): Promise<void>;
+  onKey?(request: FastifyRequest, reply: FastifyReply, key: { id: string; scope: ApiKeyScope }): Promise<void>;
 }
 
 /**
@@ -53,28 +53,32 @@ export function useAuth(app: FastifyInstance, deps: { db: Db; authSecret: string
     return user;
   }
 
-  async function authenticate(request: FastifyRequest, allowKey: boolean): Promise<UserRow> {
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply | null,
+    allowKey: boolean,
+  ): Promise<UserRow> {
     const credentials = readKeyCredentials(request.headers);
     if (!credentials) return fromSession(request);
     if (!allowKey) throw new AppError("forbidden", "This needs the browser session; an API key cannot do it.");
     const verified = await deps.keyAuth.keys.verify(credentials.keyId, credentials.secret);
     if (!verified) throw new AppError("unauthorized", "The API key is unknown or revoked, or its secret is wrong.");
     request.apiKey = verified.key;
-    await deps.keyAuth.onKey?.(request, verified.key);
+    if (reply) await deps.keyAuth.onKey?.(request, reply, verified.key);
     if (verified.key.scope === "read" && !READ_METHODS.has(request.method)) {
       throw new AppError("forbidden", "This API key has the read scope; it cannot change anything.");
     }
     return verified.user;
   }
 
-  app.decorate("requireUser", async (request: FastifyRequest) => {
-    request.user = await authenticate(request, true);
+  app.decorate("requireUser", async (request: FastifyRequest, reply: FastifyReply) => {
+    request.user = await authenticate(request, reply, true);
   });
   app.decorate("requireSession", async (request: FastifyRequest) => {
-    request.user = await authenticate(request, false);
+    request.user = await authenticate(request, null, false);
   });
   app.decorate("requireAdmin", async (request: FastifyRequest) => {
-    request.user = await authenticate(request, false);
+    request.user = await authenticate(request, null, false);
     if (request.user.role !== "admin") throw new AppError("forbidden", "This needs an administrator.");
   });
   // Internal endpoints pretend not to exist for anyone without the key.
