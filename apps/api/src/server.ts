@@ -1,4 +1,6 @@
 import cookie from "@fastify/cookie";
+import { renderApiReference } from "@scalar/client-side-rendering";
+import scalar from "@scalar/fastify-api-reference";
 import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
@@ -11,6 +13,7 @@ import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
+import { collectRoutes, openApiDocument } from "./openapi.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
@@ -138,6 +141,7 @@ export async function buildServer(
     // One readable line per request (below) instead of Fastify's two JSON ones.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  const registered = collectRoutes(app);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(`${request.method} ${request.url} → ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
   });
@@ -282,6 +286,24 @@ export async function buildServer(
   });
   walletsRoutes(app, { db, siwe, initialBalance: config.INITIAL_BALANCE });
   await useAlpaca(app, { trading, markets, specs, slippageRate: rates.slippageRate, lastTrades });
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/api/openapi.json", async () => {
+    document ??= openApiDocument(registered);
+    return document;
+  });
+  // The reference page: Scalar, its script served by the api itself (nothing from a CDN). The page is
+  // answered at /api/docs without a trailing-slash redirect, which the web app's forward would bounce.
+  await app.register(scalar, {
+    routePrefix: "/api/docs/scalar",
+    logLevel: "warn",
+    configuration: { url: "/api/openapi.json" },
+  });
+  const docsPage = renderApiReference({
+    config: { url: "/api/openapi.json", hideClientButton: true, withDefaultFonts: false },
+    pageTitle: "Tradeboard API reference",
+    cdn: "/api/docs/scalar/js/scalar.js",
+  });
+  app.get("/api/docs", async (_request, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }
