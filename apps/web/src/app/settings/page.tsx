@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { WebhookSecret } from "@/components/alerts/alerts-view";
+import { ApiKeys } from "@/components/api-keys/api-keys";
 import { Card } from "@/components/ui/card";
 import { LinkedWallets } from "@/components/wallet/linked-wallets";
 import { requireSession } from "@/lib/session";
@@ -20,6 +21,9 @@ export default async function SettingsPage() {
       </Card>
       <Card>
         <LinkedWallets settings={walletSettings()} />
+      </Card>
+      <Card>
+        <ApiKeys />
       </Card>
       <Card>
         <WebhookSecret />
