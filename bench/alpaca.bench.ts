@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -183,9 +183,9 @@ try {
     ([name, f]) =>
       `| ${name} | ${f.requestsPerSecond} (${f.all.join(", ")}) | ${(f.requestsPerSecond / baseline).toFixed(2)} | ${(f.requestsPerSecond / cookieBaseline).toFixed(2)} | ${f.p50} | ${f.p99} | ${f.non2xx} |`,
   );
-  const report = `# alpaca.bench — ${new Date().toISOString()}
+  const report = `## ${driver} — ${new Date().toISOString()}
 
-Database: **${driver}**. The api in its own process (NODE_ENV=production, LOG_LEVEL=info, request lines to a
+The api in its own process (NODE_ENV=production, LOG_LEVEL=info, request lines to a
 file), autocannon CLI in its own process: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds
 alternating between the endpoints; medians (every run's req/s in brackets). Each request places one market buy
 of 0.001 BTC on the same account.
@@ -197,7 +197,16 @@ ${rows.join("\n")}
 Target: the adapter at ≥ 0.9× the native endpoint.
 `;
   console.log(report);
-  writeFileSync(new URL(`./results/alpaca-${driver}.md`, import.meta.url), report);
+  // One section per database in bench/results/alpaca.md; a run replaces its own.
+  const file = new URL("./results/alpaca.md", import.meta.url);
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const other = driver === "pglite" ? "postgres" : "pglite";
+  const kept = previous.split(/^(?=## )/m).find((part) => part.startsWith(`## ${other}`)) ?? "";
+  const sections = driver === "pglite" ? [report, kept] : [kept, report];
+  writeFileSync(
+    file,
+    `# alpaca.bench: the Alpaca adapter against the native order endpoint\n\n${sections.filter(Boolean).join("\n")}`,
+  );
 } finally {
   await stopApi();
   rmSync(dataDir, { recursive: true, force: true });

@@ -15,8 +15,19 @@ export const alpacaSymbol = (spec: Pick<MarketSpec, "base" | "quote">) => `${spe
 /** "BTC-USD" → "BTCUSD", as Alpaca names crypto positions. */
 export const positionSymbol = (spec: Pick<MarketSpec, "base" | "quote">) => `${spec.base}${spec.quote}`;
 
+const assetIds = new Map<string, string>();
+
 /** A stable id per market, derived from its symbol (name-based, RFC 4122 layout). */
 export function assetId(symbol: string): string {
+  const known = assetIds.get(symbol);
+  if (known) return known;
+  const id = computeAssetId(symbol);
+  // Bounded by the markets there are (a handful); unknown symbols are never asked for.
+  if (assetIds.size < 1_000) assetIds.set(symbol, id);
+  return id;
+}
+
+function computeAssetId(symbol: string): string {
   const hash = createHash("sha1").update(`tradeboard-asset:${symbol}`).digest();
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
