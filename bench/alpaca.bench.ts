@@ -12,7 +12,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -123,6 +123,7 @@ async function load(path: string, headers: Record<string, string>, body: string)
   };
 }
 
+const loadBefore = loadavg()[0] ?? 0;
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -188,7 +189,9 @@ try {
 The api in its own process (NODE_ENV=production, LOG_LEVEL=info, request lines to a
 file), autocannon CLI in its own process: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds
 alternating between the endpoints; medians (every run's req/s in brackets). Each request places one market buy
-of 0.001 BTC on the same account.
+of 0.001 BTC on the same account. Machine load average (1 min, ${cpus().length} cores) ${loadBefore.toFixed(1)} before and
+${(loadavg()[0] ?? 0).toFixed(1)} after: other work on the machine makes the absolute figures, and the spread between
+runs, what they are; compare the rows of one run.
 
 | endpoint | req/s, median (runs) | ratio to native with the key | ratio to native with the cookie | p50 ms | p99 ms | non-2xx |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
