@@ -269,12 +269,14 @@ describe.each(testDrivers)("the official Alpaca SDKs and CCXT against a running 
       const ws = alpaca.trade_ws;
       ws.onConnect(() => ws.subscribe(["trade_updates"]));
       ws.onOrderUpdate((update: (typeof updates)[number]) => updates.push(update));
-      const listening = new Promise<void>((resolve) => {
-        // The SDK logs, then emits nothing for "listening"; poll its state instead.
-        ws.onStateChange((state: string) => state === "connected" && setTimeout(resolve, 200));
-      });
       ws.connect();
-      await listening;
+      // The SDK only logs the "listening" acknowledgement: read it from the SDK's own socket.
+      const socket = (ws as unknown as { conn: { on(event: "message", fn: (data: Buffer) => void): void } }).conn;
+      await new Promise<void>((resolve) =>
+        socket.on("message", (data) => {
+          if (data.toString().includes('"stream":"listening"')) resolve();
+        }),
+      );
       feed.trade("BTC-USD", "61000.00", { quantity: "1" });
       const order = await alpaca.createOrder({
         symbol: "BTC/USD",
@@ -291,6 +293,43 @@ describe.each(testDrivers)("the official Alpaca SDKs and CCXT against a running 
       expect(fill.position_qty).toBe("0.003");
       ws.disconnect();
     });
+  });
+
+  it("JS SDK 3.x's crypto stream (msgpack) authenticates, subscribes and receives trades and quotes", async () => {
+    const bot = await botAccount("sdk3-data");
+    const alpaca = new Alpaca3({
+      keyId: bot.key.keyId,
+      secretKey: bot.key.secret,
+      baseUrl: base,
+      dataBaseUrl: base,
+      dataStreamUrl: base.replace(/^http/, "ws"),
+    });
+    const stream = alpaca.crypto_stream_v1beta3;
+    const trades: { Symbol: string; Price: number; Size: number; Timestamp: Date }[] = [];
+    const quotes: { BidPrice: number; AskPrice: number }[] = [];
+    // The SDK's typings leave out what it emits (Symbol); the objects are read as they arrive.
+    stream.onCryptoTrade((t) => trades.push(t as unknown as (typeof trades)[number]));
+    stream.onCryptoQuote((q) => quotes.push(q as unknown as (typeof quotes)[number]));
+    const connected = new Promise<void>((resolve) =>
+      stream.onConnect(() => {
+        stream.subscribeForTrades(["BTC/USD"]);
+        stream.subscribeForQuotes(["BTC/USD"]);
+        resolve();
+      }),
+    );
+    stream.connect();
+    await connected;
+    // The SDK signals no subscription acknowledgement: trade until the stream delivers one.
+    const trade = await until(() => {
+      feed.trade("BTC-USD", "60250.00", { quantity: "0.125" });
+      return trades.find((t) => t.Price === 60250);
+    }, "a streamed trade");
+    expect(trade).toMatchObject({ Symbol: "BTC/USD", Size: 0.125 });
+    expect(trade.Timestamp).toBeInstanceOf(Date);
+    // 60250 × (1 ∓ 0.0005) = 60219.87 (down to the tick) / 60280.13 (up)
+    const quote = await until(() => quotes.at(-1), "a streamed quote");
+    expect(quote).toMatchObject({ BidPrice: 60219.87, AskPrice: 60280.13 });
+    stream.disconnect();
   });
 
   describe("JS SDK 4.x (@alpacahq/alpaca-trade-api@4.0.2)", () => {
