@@ -99,6 +99,11 @@ const schema = (nodeEnv: string | undefined) =>
       /** chainId=URL pairs: EIP-1271 contract-wallet signatures and native balances are read through them. */
       WALLET_RPC_URLS: walletRpcUrls,
       SIWE_NONCE_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+      /** Requests one API key may make per minute (HTTP), as Alpaca allows by default. */
+      API_KEY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(200),
+      /** Shared state of several api instances (API key rate limits); without it, in memory. */
+      REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+      REDIS_KEY_PREFIX: z.string().max(100).default("tradeboard:"),
       LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
       LOG_PRETTY: boolean.optional(),
     })

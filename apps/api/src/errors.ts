@@ -24,6 +24,7 @@ const statusOf: Record<ErrorCode, number> = {
   order_not_open: 409,
   market_stale: 409,
   alert_limit: 422,
+  api_key_limit: 422,
   not_supported: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,16 +1,24 @@
 import cookie from "@fastify/cookie";
+import { renderApiReference } from "@scalar/client-side-rendering";
+import scalar from "@scalar/fastify-api-reference";
 import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { Redis } from "ioredis";
+import { useAlpaca } from "./alpaca/index.ts";
+import { LastTrades } from "./alpaca/market-data.ts";
+import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
 import type { ApiConfig } from "./env.ts";
+import { AppError } from "./errors.ts";
 import { BinanceFeed } from "./market/binance.ts";
 import { CoinbaseFeed } from "./market/coinbase.ts";
 import { ManualFeed, type MarketFeed, ReplayFeed, SimulatedFeed } from "./market/feed.ts";
 import { KrakenFeed } from "./market/kraken.ts";
 import type { LiveFeedOptions } from "./market/live-feed.ts";
 import { parseSymbolMap, venueMarkets } from "./market/symbols.ts";
+import { collectRoutes, openApiDocument } from "./openapi.ts";
 import { useAuth } from "./plugins/auth.ts";
 import { useErrorMapping } from "./plugins/errors.ts";
 import { useJsonBodies } from "./plugins/json-body.ts";
@@ -18,6 +26,7 @@ import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
 import { alertsRoutes } from "./routes/alerts.ts";
+import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { balancesRoutes } from "./routes/balances.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { manualFeedRoutes } from "./routes/manual-feed.ts";
@@ -27,9 +36,10 @@ import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { walletsRoutes } from "./routes/wallets.ts";
 import { AlertService } from "./services/alerts.ts";
+import { ApiKeyService } from "./services/api-keys.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
-import { WindowLimiter } from "./services/rate-limit.ts";
+import { MemoryRateLimiter, RedisRateLimiter, type RequestRateLimiter, WindowLimiter } from "./services/rate-limit.ts";
 import { SiweService } from "./services/siwe.ts";
 import { TradingService } from "./services/trading.ts";
 import { WebhookSender } from "./services/webhooks.ts";
@@ -71,6 +81,9 @@ export type ServerConfig = Pick<
       | "LOGIN_EMAIL_WINDOW_SECONDS"
       | "REGISTRATIONS_PER_IP"
       | "REGISTRATION_WINDOW_SECONDS"
+      | "API_KEY_RATE_LIMIT"
+      | "REDIS_URL"
+      | "REDIS_KEY_PREFIX"
     >
   >;
 
@@ -114,6 +127,24 @@ function createFeed(
   });
 }
 
+function createRateLimiter(config: ServerConfig, now?: () => number): RequestRateLimiter {
+  const options = { limit: config.API_KEY_RATE_LIMIT ?? 200, windowMs: 60_000 };
+  if (!config.REDIS_URL) return new MemoryRateLimiter(options, now);
+  const redis = new Redis(config.REDIS_URL, {
+    // Every command has a deadline: while Redis is away a request waits at most this long, then goes through.
+    commandTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on("error", () => {
+    // Reported per request by the limiter's caller; ioredis reconnects by itself.
+  });
+  return new RedisRateLimiter(
+    redis,
+    { ...options, prefix: `${config.REDIS_KEY_PREFIX ?? "tradeboard:"}ratelimit:` },
+    now,
+  );
+}
+
 /**
  * Builds the api (plugins, routes, market service, realtime hub) without
  * listening or ticking: main.ts and the tests both use it. Call
@@ -127,6 +158,8 @@ export async function buildServer(
     feed?: MarketFeed;
     specs?: readonly MarketSpec[];
     now?: () => number;
+    /** Per-key request limits; by default in Redis with REDIS_URL, else in memory. */
+    rateLimiter?: RequestRateLimiter;
     hubOptions?: Partial<
       Pick<HubOptions, "heartbeatMs" | "maxBufferedBytes" | "stuckTimeoutMs" | "maxInvalidMessages">
     >;
@@ -142,6 +175,7 @@ export async function buildServer(
     // One readable line per request (below) instead of Fastify's two JSON ones.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  const registered = collectRoutes(app);
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(`${request.method} ${request.url} → ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
   });
@@ -151,7 +185,36 @@ export async function buildServer(
   await app.register(cookie);
   const allowedOrigins = [config.WEB_ORIGIN, ...config.CORS_ORIGINS];
   await useOriginGuard(app, allowedOrigins);
-  useAuth(app, { db, authSecret: config.AUTH_SECRET });
+  const keys = new ApiKeyService({ db, now: deps.now, log: (message) => app.log.warn(message) });
+  const limiter = deps.rateLimiter ?? createRateLimiter(config, deps.now);
+  app.addHook("onClose", async () => {
+    await limiter.close().catch(() => {});
+  });
+  const now = deps.now ?? Date.now;
+  useAuth(app, {
+    db,
+    authSecret: config.AUTH_SECRET,
+    keyAuth: {
+      keys,
+      async onKey(request, reply, key) {
+        const window = await limiter.hit(key.id).catch((error: Error) => {
+          // A limiter that is away must not take the api down with it: the request goes through.
+          request.log.warn(`rate limiter unavailable: ${error.message}`);
+          return null;
+        });
+        if (!window) return;
+        reply
+          .header("x-ratelimit-limit", String(window.limit))
+          .header("x-ratelimit-remaining", String(window.remaining))
+          .header("x-ratelimit-reset", String(Math.ceil(window.resetAt / 1000)));
+        if (!window.allowed) {
+          throw new AppError("rate_limited", `At most ${window.limit} requests a minute per API key.`, {
+            retryAfterSeconds: Math.max(1, Math.ceil((window.resetAt - now()) / 1000)),
+          });
+        }
+      },
+    },
+  });
 
   const throttle = new LoginThrottle(
     {
@@ -198,7 +261,6 @@ export async function buildServer(
     snapshot: (channel) => markets.snapshot(channel),
     ...deps.hubOptions,
   });
-  hub.attach(app.server);
   const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
   const trading = new TradingService({
     db,
@@ -206,9 +268,31 @@ export async function buildServer(
     rates,
     lastPrice: (symbol) => markets.lastPrice(symbol),
     staleReason: (symbol) => markets.staleReason(symbol),
-    notify: (userId, event) => hub.publishToUser(userId, event),
+    notify: (userId, event) => {
+      hub.publishToUser(userId, event);
+      alpacaStreams.userEvent(userId, event);
+    },
     log: (message) => app.log.warn(message),
   });
+  const lastTrades = new LastTrades();
+  const alpacaStreams: AlpacaStreams = new AlpacaStreams({
+    keys,
+    trading,
+    specs,
+    slippageRate: rates.slippageRate,
+    lastTrades,
+    log: (message) => app.log.warn(message),
+  });
+  keys.onRevoke((keyId) => alpacaStreams.revoked(keyId));
+  markets.onTrade((tick, ticker) => {
+    lastTrades.record(tick);
+    alpacaStreams.trade(tick, ticker);
+  });
+  markets.onCandleClosed((symbol, interval, candle) => {
+    if (interval === "1m") alpacaStreams.barClosed(symbol, candle);
+  });
+  // The Alpaca streams take their own paths; every other upgrade is the hub's.
+  hub.attach(app.server, alpacaStreams.handleUpgrade);
   markets.onPrice((symbol, price) => trading.onPrice(symbol, price));
   app.decorate("trading", trading);
   const alerts = new AlertService({
@@ -235,6 +319,7 @@ export async function buildServer(
     await markets.stop();
     await trading.settled();
     await alerts.stop();
+    await alpacaStreams.close();
     await hub.close();
   });
 
@@ -245,6 +330,7 @@ export async function buildServer(
   realtimeRoutes(app, { tokens });
   tradesRoutes(app, { trading, startingBalance: config.INITIAL_BALANCE });
   alertsRoutes(app, { alerts });
+  apiKeysRoutes(app, { keys });
   const siwe = new SiweService({
     db,
     origins: allowedOrigins,
@@ -255,6 +341,25 @@ export async function buildServer(
     log: (message) => app.log.warn(message),
   });
   walletsRoutes(app, { db, siwe, initialBalance: config.INITIAL_BALANCE });
+  await useAlpaca(app, { trading, markets, specs, slippageRate: rates.slippageRate, lastTrades });
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/api/openapi.json", async () => {
+    document ??= openApiDocument(registered);
+    return document;
+  });
+  // The reference page: Scalar, its script served by the api itself (nothing from a CDN). The page is
+  // answered at /api/docs without a trailing-slash redirect, which the web app's forward would bounce.
+  await app.register(scalar, {
+    routePrefix: "/api/docs/scalar",
+    logLevel: "warn",
+    configuration: { url: "/api/openapi.json" },
+  });
+  const docsPage = renderApiReference({
+    config: { url: "/api/openapi.json", hideClientButton: true, withDefaultFonts: false },
+    pageTitle: "Tradeboard API reference",
+    cdn: "/api/docs/scalar/js/scalar.js",
+  });
+  app.get("/api/docs", async (_request, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
   if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
   return app;
 }

@@ -14,6 +14,7 @@ export const errorCodes = [
   "order_not_open",
   "market_stale",
   "alert_limit",
+  "api_key_limit",
   "not_supported",
   "invalid_credentials",
   "siwe_invalid_message",

@@ -1,5 +1,7 @@
 export * from "./addresses.ts";
 export * from "./alerts.ts";
+export * from "./alpaca.ts";
+export * from "./api-keys.ts";
 export * from "./balances.ts";
 export * from "./channels.ts";
 export * from "./decimal.ts";

@@ -57,6 +57,29 @@ export const wallets = pgTable(
   (t) => [index("wallets_user_id_idx").on(t.userId, t.createdAt)],
 );
 
+/**
+ * API keys for bots: a public key id and a secret of which only the SHA-256 is
+ * kept (the secret is 32 random bytes, so a fast hash is enough). Revoked keys
+ * stay listed with their revocation time.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    keyId: text("key_id").notNull().unique(),
+    secretHash: text("secret_hash").notNull(),
+    name: text("name").notNull(),
+    scope: text("scope", { enum: ["read", "trade"] }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("api_keys_user_id_idx").on(t.userId, t.createdAt)],
+);
+
 /** Sign-In with Ethereum nonces: issued by the api, used once, short-lived. */
 export const siweNonces = pgTable(
   "siwe_nonces",
@@ -114,6 +137,7 @@ export type BalanceRow = typeof balances.$inferSelect;
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 export type WalletRow = typeof wallets.$inferSelect;
 export type SiweNonceRow = typeof siweNonces.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 /** Closed candles of every interval, per market; the current candle lives in memory. */
 export const candles = pgTable(

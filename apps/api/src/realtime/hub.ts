@@ -88,8 +88,12 @@ export class RealtimeHub {
     return this.slow.size;
   }
 
-  attach(server: Server): void {
-    server.on("upgrade", (request, socket, head) => this.upgrade(request, socket, head));
+  /** `other` may take an upgrade first (other WebSocket endpoints); what it leaves, the hub answers. */
+  attach(server: Server, other?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean): void {
+    server.on("upgrade", (request, socket, head) => {
+      if (other?.(request, socket, head)) return;
+      this.upgrade(request, socket, head);
+    });
   }
 
   /**

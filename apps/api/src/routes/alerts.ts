@@ -14,7 +14,8 @@ export function alertsRoutes(app: FastifyInstance, deps: { alerts: AlertService 
   r.get("/api/alerts/events", { ...signedIn, schema: { querystring: alertEventsQuery } }, async (req) => ({
     events: await deps.alerts.events(req.user, req.query),
   }));
-  r.post("/api/alerts/webhook-secret", signedIn, async (req, reply) => {
+  // A new signing secret is shown once: only to the browser session, never to a key.
+  r.post("/api/alerts/webhook-secret", { onRequest: app.requireSession }, async (req, reply) => {
     reply.header("cache-control", "no-store");
     return { secret: await deps.alerts.newWebhookSecret(req.user) };
   });

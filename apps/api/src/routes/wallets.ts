@@ -58,7 +58,7 @@ export function walletsRoutes(app: FastifyInstance, deps: WalletsDeps): void {
 
   r.post(
     "/api/users/me/wallets",
-    { onRequest: app.requireUser, schema: { body: siweMessageBody } },
+    { onRequest: app.requireSession, schema: { body: siweMessageBody } },
     async (req, reply) => {
       admit(checkLimiter, req.ip);
       const { wallet, created } = await linkWallet(deps, req.user, req.body);
@@ -68,7 +68,7 @@ export function walletsRoutes(app: FastifyInstance, deps: WalletsDeps): void {
 
   r.delete(
     "/api/users/me/wallets/:address",
-    { onRequest: app.requireUser, schema: { params: walletAddressParams } },
+    { onRequest: app.requireSession, schema: { params: walletAddressParams } },
     async (req, reply) => {
       await unlinkWallet(deps, req.user, req.params.address);
       return reply.code(204).send();

@@ -87,6 +87,8 @@ export class MarketService {
   private repairs: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly tradeListeners: ((tick: Tick, ticker: Ticker) => void)[] = [];
+  private readonly closedListeners: ((symbol: string, interval: CandleInterval, candle: WireCandle) => void)[] = [];
 
   constructor(private readonly deps: MarketServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -155,6 +157,16 @@ export class MarketService {
   /** Called with every trade's price after the market state has taken it in (the order engine listens). */
   onPrice(listener: (symbol: string, price: string, time: number) => void): void {
     this.priceListeners.push(listener);
+  }
+
+  /** Every trade of the feed (with its size), after the market state took it in. */
+  onTrade(listener: (tick: Tick, ticker: Ticker) => void): void {
+    this.tradeListeners.push(listener);
+  }
+
+  /** Every candle as it closes. */
+  onCandleClosed(listener: (symbol: string, interval: CandleInterval, candle: WireCandle) => void): void {
+    this.closedListeners.push(listener);
   }
 
   lastPrice(symbol: string): string | undefined {
@@ -337,10 +349,9 @@ export class MarketService {
       const { closed, current } = builder.apply(tick);
       for (const candle of closed) {
         this.unsaved.push({ symbol: tick.symbol, interval, candle });
-        publisher?.publish(candlesChannel(tick.symbol, interval), "candle", {
-          ...this.format(state, candle),
-          closed: true,
-        });
+        const wire = this.format(state, candle);
+        publisher?.publish(candlesChannel(tick.symbol, interval), "candle", { ...wire, closed: true });
+        for (const listener of this.closedListeners) listener(tick.symbol, interval, wire);
         if (interval === "1m") this.slideWindow(state, candle);
       }
       publisher?.publish(candlesChannel(tick.symbol, interval), "candle", {
@@ -350,7 +361,9 @@ export class MarketService {
     }
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
-    // Resting orders and alerts never fire on a stale market's prices (they may be out of date or incomplete).
+    // Trades are passed on as the ticker is (the Alpaca data stream mirrors it)...
+    for (const listener of this.tradeListeners) listener(tick, state.ticker);
+    // ...but resting orders and alerts never fire on a stale market's prices (they may be out of date or incomplete).
     if (state.stale) return;
     for (const listener of this.priceListeners) listener(tick.symbol, tick.price, tick.time);
   }

@@ -40,6 +40,7 @@ import {
   type LedgerEntry,
   listBalances,
   listCandles,
+  listChildOrders,
   listLedger,
   listOrders,
   listPositions,
@@ -254,6 +255,28 @@ export class TradingService {
     this.deps.notify(user.id, { kind: "order", event: "canceled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
     return response;
+  }
+
+  /** The exits bracket buys placed (none before a buy fills), by parent order id, oldest first. */
+  async exitsOf(user: UserRow, parentOrderIds: readonly string[]): Promise<Map<string, OrderResponse[]>> {
+    const rows = await listChildOrders(this.deps.db, { userId: user.id, parentOrderIds });
+    const fills = await fillsOf(
+      this.deps.db,
+      rows.map((row) => row.id),
+    );
+    const byParent = new Map<string, OrderResponse[]>();
+    for (const row of rows) {
+      if (!row.parentOrderId) continue;
+      const list = byParent.get(row.parentOrderId) ?? [];
+      list.push(
+        toResponse(
+          row,
+          fills.filter((f) => f.orderId === row.id),
+        ),
+      );
+      byParent.set(row.parentOrderId, list);
+    }
+    return byParent;
   }
 
   async listOrders(user: UserRow, query: ListOrdersQuery) {

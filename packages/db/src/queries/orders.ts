@@ -225,6 +225,24 @@ export async function openSiblings(db: Db, params: { ocoGroup: string; exceptId:
   return rows.filter((row) => row.id !== params.exceptId);
 }
 
+/** The exits a bracket placed for these parent orders (of this user), oldest first. */
+export async function listChildOrders(
+  db: Db,
+  params: { userId: string; parentOrderIds: readonly string[] },
+): Promise<OrderRow[]> {
+  if (params.parentOrderIds.length === 0) return [];
+  return db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.userId, params.userId),
+        sql`${orders.parentOrderId} = any(${sql.param([...params.parentOrderIds])}::uuid[])`,
+      ),
+    )
+    .orderBy(orders.createdAt, orders.id);
+}
+
 /** Moves a trailing stop after the price set a new best: its reference and the stop that follows it. */
 export async function moveTrailingStop(
   db: Db,

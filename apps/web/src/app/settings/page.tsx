@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { WebhookSecret } from "@/components/alerts/webhook-secret";
+import { ApiKeys } from "@/components/api-keys/api-keys";
 import { QueryProvider } from "@/components/query-provider";
 import { Card } from "@/components/ui/card";
 import { LinkedWallets } from "@/components/wallet/linked-wallets";
@@ -22,6 +23,9 @@ export default async function SettingsPage() {
       <QueryProvider>
         <Card>
           <LinkedWallets settings={walletSettings()} />
+        </Card>
+        <Card>
+          <ApiKeys />
         </Card>
         <Card>
           <WebhookSecret />
