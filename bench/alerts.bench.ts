@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 /**
  * Alerts at scale. One million active alerts spread over the markets:
  * - per-tick evaluation cost of the trigger index, against a linear scan of
@@ -73,9 +74,9 @@ for (let i = 0; i < ALERTS; i++) {
   });
 }
 const user = await insertUser(database.db, { email: "alerts-bench@example.com", name: "Bench", passwordHash: null });
-const cookie = await sessionCookie({ sub: user.id });
+const cookie = await sessionCookie(database, { sub: user.id });
 const socket = new WebSocket(
-  `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws?token=${encodeURIComponent(new RealtimeTokens(TEST_SECRET).issue(user.id).token)}`,
+  `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws?token=${encodeURIComponent(new RealtimeTokens(TEST_SECRET).issue(user.id, randomUUID()).token)}`,
 );
 await new Promise((resolve) => socket.once("open", resolve));
 socket.send(JSON.stringify({ type: "subscribe", channels: ["user"] }));

@@ -66,7 +66,10 @@ if (kind === "bare") {
   app.markets.start();
   await app.listen({ port: 0, host: "127.0.0.1" });
   port = (app.server.address() as AddressInfo).port;
-  token = new RealtimeTokens(SECRET, 3_600_000).issue("00000000-0000-4000-8000-000000000001").token;
+  token = new RealtimeTokens(SECRET, 3_600_000).issue(
+    "00000000-0000-4000-8000-000000000001",
+    "00000000-0000-4000-8000-0000000000a1",
+  ).token;
   publishTick = (symbol, price, quantity, time) => feed.trade(symbol, price, { quantity, time });
   connections = () => app.hub.connectionCount;
 }

@@ -1,11 +1,14 @@
 // npm run dev: the api (3001) and the web app (3000) side by side, with prefixed logs.
 import concurrently from "concurrently";
 import { devAuthSecret, repoRoot } from "./dev-secret.mjs";
+import { loadRootEnv, localPorts } from "./env-files.mjs";
 
+for (const file of loadRootEnv()) console.log(`[dev] settings from ${file}`);
 const env = {
-  AUTH_SECRET: process.env.AUTH_SECRET || devAuthSecret(),
+  AUTH_SECRET: process.env.AUTH_SECRET || process.env.NEXTAUTH_SECRET || devAuthSecret(),
   NODE_ENV: "development",
   NEXT_TELEMETRY_DISABLED: "1",
+  ...localPorts(),
 };
 
 const { result } = concurrently(

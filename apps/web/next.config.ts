@@ -1,5 +1,28 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import type { NextConfig } from "next";
-import { WS_URL } from "./src/lib/ws-url";
+import { DEFAULT_WS_URL } from "./src/lib/ws-url";
+
+/**
+ * The root .env.local / .env (the seed's settings), never over a variable
+ * already set, for `next build` and `next start` run directly as well as
+ * through scripts/dev.mjs and start.mjs (scripts/env-files.mjs does the same):
+ * NEXT_PUBLIC_WS_URL is written into the build.
+ */
+function loadRootEnv(): void {
+  const root = existsSync(join(process.cwd(), "apps", "web")) ? process.cwd() : join(process.cwd(), "..", "..");
+  const dir = process.env.TRADEBOARD_ENV_DIR || root;
+  for (const name of [".env.local", ".env"]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    for (const [key, value] of Object.entries(parseEnv(readFileSync(file, "utf8")))) {
+      if (process.env[key] === undefined) process.env[key] = value;
+    }
+  }
+}
+loadRootEnv();
+const WS_URL = process.env.NEXT_PUBLIC_WS_URL || DEFAULT_WS_URL;
 
 const isProduction = process.env.NODE_ENV === "production";
 

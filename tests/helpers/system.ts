@@ -30,7 +30,7 @@ export interface RunningSystem {
   logs(): string;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -74,19 +74,21 @@ async function stopProcess(child: ChildProcess): Promise<void> {
  * `npm start` runs it). Needs `npm run build` first.
  */
 /** The system on the manual feed: prices move only when a test sets them. */
-export function startManualSystem(): Promise<RunningSystem> {
-  return startSystem({ apiEnv: { NODE_ENV: "test", MARKET_FEED: "manual" } });
+export function startManualSystem(
+  options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string>; webPort?: number } = {},
+): Promise<RunningSystem> {
+  return startSystem({ ...options, apiEnv: { NODE_ENV: "test", MARKET_FEED: "manual", ...options.apiEnv } });
 }
 
 export async function startSystem(
-  options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string> } = {},
+  options: { apiEnv?: Record<string, string>; webEnv?: Record<string, string>; webPort?: number } = {},
 ): Promise<RunningSystem> {
   if (!existsSync(join(repoRoot, "apps/web", E2E_DIST_DIR, "BUILD_ID"))) {
     throw new Error(
       "The web app is not built for the tests: run `npm run build:e2e -w @tradeboard/web` (npm run test:e2e does).",
     );
   }
-  const webPort = await freePort();
+  const webPort = options.webPort ?? (await freePort());
   const apiPort = E2E_API_PORT;
   const dataDir = mkdtempSync(join(tmpdir(), "tradeboard-e2e-"));
   const authSecret = randomBytes(32).toString("base64url");

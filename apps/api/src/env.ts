@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { walletChainIds, walletRpcUrls } from "@tradeboard/contracts";
+import { walletChainIds, walletRpcUrls, withSeedAliases } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, isDecimalString } from "@tradeboard/core";
 import { z } from "zod";
 
@@ -29,7 +29,8 @@ const schema = (nodeEnv: string | undefined) =>
         .min(32, "must be at least 32 characters"),
       DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
       DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
-      WEB_ORIGIN: z.url().default("http://localhost:3000"),
+      /** Default: the origin of AUTH_URL (or the seed's NEXTAUTH_URL), else http://localhost:3000. */
+      WEB_ORIGIN: z.url(),
       CORS_ORIGINS: z
         .string()
         .default("")
@@ -104,6 +105,10 @@ const schema = (nodeEnv: string | undefined) =>
       /** Shared state of several api instances (API key rate limits); without it, in memory. */
       REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
       REDIS_KEY_PREFIX: z.string().max(100).default("tradeboard:"),
+      /** Emailed sign-in and password-reset links one address, and one client address, may ask for per window. */
+      LINK_REQUESTS_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+      LINK_REQUESTS_PER_IP: z.coerce.number().int().min(1).default(30),
+      LINK_REQUESTS_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
       LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
       LOG_PRETTY: boolean.optional(),
     })
@@ -121,7 +126,10 @@ export type ApiConfig = z.infer<ReturnType<typeof schema>>;
 
 /** Parses the environment once; a bad value stops the start with the variable's name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const result = schema(source.NODE_ENV).safeParse(source);
+  const env = withSeedAliases(source);
+  env.WEB_ORIGIN ||=
+    env.AUTH_URL && URL.canParse(env.AUTH_URL) ? new URL(env.AUTH_URL).origin : "http://localhost:3000";
+  const result = schema(env.NODE_ENV).safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
   throw new Error(`Invalid api configuration:\n${lines.join("\n")}`);

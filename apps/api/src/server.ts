@@ -1,7 +1,7 @@
 import cookie from "@fastify/cookie";
 import { renderApiReference } from "@scalar/client-side-rendering";
 import scalar from "@scalar/fastify-api-reference";
-import { LOCAL_CHAIN_ID } from "@tradeboard/contracts";
+import { LOCAL_CHAIN_ID, SESSION_MAX_AGE_SECONDS } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
 import type { Database } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
@@ -10,6 +10,7 @@ import { useAlpaca } from "./alpaca/index.ts";
 import { LastTrades } from "./alpaca/market-data.ts";
 import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
+import { SessionRegistry } from "./auth/session-registry.ts";
 import type { ApiConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { BinanceFeed } from "./market/binance.ts";
@@ -32,11 +33,15 @@ import { healthRoutes } from "./routes/health.ts";
 import { manualFeedRoutes } from "./routes/manual-feed.ts";
 import { marketsRoutes } from "./routes/markets.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
+import { sessionsRoutes } from "./routes/sessions.ts";
+import { signInRoutes } from "./routes/sign-in.ts";
+import { testClockRoutes } from "./routes/test-clock.ts";
 import { tradesRoutes } from "./routes/trades.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { walletsRoutes } from "./routes/wallets.ts";
 import { AlertService } from "./services/alerts.ts";
 import { ApiKeyService } from "./services/api-keys.ts";
+import { LinkLimiter } from "./services/link-limiter.ts";
 import { LoginThrottle } from "./services/login-throttle.ts";
 import { MarketService } from "./services/markets.ts";
 import { MemoryRateLimiter, RedisRateLimiter, type RequestRateLimiter, WindowLimiter } from "./services/rate-limit.ts";
@@ -84,6 +89,9 @@ export type ServerConfig = Pick<
       | "API_KEY_RATE_LIMIT"
       | "REDIS_URL"
       | "REDIS_KEY_PREFIX"
+      | "LINK_REQUESTS_PER_EMAIL"
+      | "LINK_REQUESTS_PER_IP"
+      | "LINK_REQUESTS_WINDOW_SECONDS"
     >
   >;
 
@@ -93,6 +101,7 @@ declare module "fastify" {
     hub: RealtimeHub;
     trading: TradingService;
     alerts: AlertService;
+    sessions: SessionRegistry;
   }
 }
 
@@ -190,10 +199,20 @@ export async function buildServer(
   app.addHook("onClose", async () => {
     await limiter.close().catch(() => {});
   });
+  const sessions = new SessionRegistry({
+    db,
+    maxAgeMs: SESSION_MAX_AGE_SECONDS * 1000,
+    now: deps.now,
+    // Kept as long as the longest-lived WebSocket token.
+    tombstoneMs: Math.max(3600, config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000,
+    onEnded: (userId, sessionIds) => hub.endUserSessions(userId, sessionIds),
+  });
+  app.decorate("sessions", sessions);
   const now = deps.now ?? Date.now;
   useAuth(app, {
     db,
     authSecret: config.AUTH_SECRET,
+    sessions,
     keyAuth: {
       keys,
       async onKey(request, reply, key) {
@@ -256,7 +275,10 @@ export async function buildServer(
   });
   const hub = new RealtimeHub({
     allowedOrigins,
-    verifyToken: (token) => tokens.verify(token),
+    verifyToken: (token) => {
+      const identity = tokens.verify(token);
+      return identity && sessions.mayConnect(identity.sessionId, identity.issuedAt) ? identity : null;
+    },
     isKnownChannel: (channel) => markets.isKnownChannel(channel),
     snapshot: (channel) => markets.snapshot(channel),
     ...deps.hubOptions,
@@ -360,6 +382,27 @@ export async function buildServer(
     cdn: "/api/docs/scalar/js/scalar.js",
   });
   app.get("/api/docs", async (_request, reply) => reply.type("text/html; charset=utf-8").send(docsPage));
-  if (feed instanceof ManualFeed) manualFeedRoutes(app, { feed });
+  sessionsRoutes(app, { db, sessions });
+  // Link expiry runs on its own clock: end-to-end tests move it forward (test-clock.ts) instead of waiting.
+  let clockOffsetMs = 0;
+  const linkClock = () => (deps.now ?? Date.now)() + clockOffsetMs;
+  signInRoutes(app, {
+    db,
+    initialBalance: config.INITIAL_BALANCE,
+    sessions,
+    now: linkClock,
+    links: new LinkLimiter(
+      {
+        perEmail: config.LINK_REQUESTS_PER_EMAIL ?? 5,
+        perIp: config.LINK_REQUESTS_PER_IP ?? 30,
+        windowMs: (config.LINK_REQUESTS_WINDOW_SECONDS ?? 900) * 1000,
+      },
+      () => (deps.now ?? Date.now)(),
+    ),
+  });
+  if (feed instanceof ManualFeed) {
+    manualFeedRoutes(app, { feed });
+    testClockRoutes(app, { advance: (ms) => (clockOffsetMs += ms) });
+  }
   return app;
 }

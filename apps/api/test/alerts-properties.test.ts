@@ -36,7 +36,7 @@ describe("alert firing rules", () => {
         fc.constantFrom("above" as const, "below" as const),
         async (path, condition) => {
           const user = await insertUser(database.db, { email: `p${run++}@example.com`, name: "P", passwordHash: null });
-          const cookie = await sessionCookie({ sub: user.id });
+          const cookie = await sessionCookie(database, { sub: user.id });
           feed.trade("SOL-USD", "100.00", { quantity: "1" });
           await app.alerts.settled();
           const level = "100.00";

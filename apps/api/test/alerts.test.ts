@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
@@ -43,7 +44,7 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     const { id, cookie } = await person("ann");
     await price("60000.00");
     const socket = await TestSocket.open(
-      `${wsUrl}?token=${encodeURIComponent(new RealtimeTokens(TEST_SECRET).issue(id).token)}`,
+      `${wsUrl}?token=${encodeURIComponent(new RealtimeTokens(TEST_SECRET).issue(id, randomUUID()).token)}`,
     );
     socket.send({ type: "subscribe", channels: ["user"] });
     await socket.next("subscribed");
@@ -229,7 +230,7 @@ describe("percent-move alerts", () => {
 
   it("fires when the move within the window reaches the percentage, either way", async () => {
     const user = await insertUser(database.db, { email: "mover@example.com", name: "Mover", passwordHash: null });
-    const cookie = await sessionCookie({ sub: user.id });
+    const cookie = await sessionCookie(database, { sub: user.id });
     const call = (method: "GET" | "POST", url: string, payload?: object) =>
       app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
     // Two hours ahead of the stored history, so the 5-minute and 1-hour windows hold only these trades.

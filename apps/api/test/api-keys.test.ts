@@ -175,6 +175,16 @@ describe.each(testDrivers)("API keys on %s", (driver) => {
       (await app.inject({ method: "POST", url: "/api/alerts/webhook-secret", headers })).statusCode,
       "a key never sees a new webhook secret",
     ).toBe(403);
+    for (const [method, url, payload] of [
+      ["GET", "/api/users/me/sessions"],
+      ["POST", "/api/users/me/sessions/end-others"],
+      ["GET", "/api/users/me/sign-in-methods"],
+      ["PUT", "/api/users/me/password", { password: "a new password 123" }],
+      ["GET", "/api/realtime/token"],
+    ] as const) {
+      const res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url} with a key`).toBe(403);
+    }
     const stolen = await app.inject({
       method: "DELETE",
       url: `/api/api-keys/${key.id}`,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
@@ -116,7 +117,7 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     const tokenResponse = await app.inject({
       method: "GET",
       url: "/api/realtime/token",
-      headers: { cookie: await sessionCookie({ sub: alice.id }) },
+      headers: { cookie: await sessionCookie(database, { sub: alice.id }) },
     });
     expect(tokenResponse.statusCode).toBe(200);
     const { token } = tokenResponse.json() as { token: string };
@@ -126,7 +127,7 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     aliceSocket.send({ type: "subscribe", channels: ["user"] });
     await aliceSocket.next("subscribed", (m) => m.channel === "user");
     const bobSocket = await connect();
-    const bobToken = new RealtimeTokens(TEST_SECRET).issue(bob.id).token;
+    const bobToken = new RealtimeTokens(TEST_SECRET).issue(bob.id, randomUUID()).token;
     bobSocket.send({ type: "auth", token: bobToken });
     await bobSocket.next("authenticated");
     bobSocket.send({ type: "subscribe", channels: ["user"] });
@@ -150,9 +151,15 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
       name: "Carol",
       passwordHash: null,
     });
-    const expired = new RealtimeTokens(TEST_SECRET, 60_000, () => Date.now() - 120_000).issue(user.id).token;
-    const otherSecret = new RealtimeTokens("another-secret-entirely-0123456789abcdef").issue(user.id).token;
-    const valid = new RealtimeTokens(TEST_SECRET).issue(user.id).token;
+    const expired = new RealtimeTokens(TEST_SECRET, 60_000, () => Date.now() - 120_000).issue(
+      user.id,
+      randomUUID(),
+    ).token;
+    const otherSecret = new RealtimeTokens("another-secret-entirely-0123456789abcdef").issue(
+      user.id,
+      randomUUID(),
+    ).token;
+    const valid = new RealtimeTokens(TEST_SECRET).issue(user.id, randomUUID()).token;
     const altered = `${valid.slice(0, 5)}${valid[5] === "A" ? "B" : "A"}${valid.slice(6)}`;
     for (const token of [expired, otherSecret, altered, "nonsense"]) {
       await expect(TestSocket.open(`${wsUrl}?token=${encodeURIComponent(token)}`)).rejects.toThrow("HTTP 401");

@@ -32,10 +32,11 @@ describe("SessionReader", () => {
     const reader = new SessionReader(SECRET);
     const jwe = await token({ sub: "user-1", name: "Ann" });
     expect(await decode({ token: jwe, secret: SECRET, salt: NAME })).toMatchObject({ sub: "user-1" });
-    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1" });
+    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1", sessionId: null });
     const secure = "__Secure-authjs.session-token";
     expect(await reader.read({ [secure]: await token({ sub: "user-2" }, { salt: secure }) })).toEqual({
       userId: "user-2",
+      sessionId: null,
     });
     // The salt is the cookie name: a token moved to the other cookie does not open.
     expect(await reader.read({ [secure]: jwe })).toBeNull();
@@ -44,14 +45,14 @@ describe("SessionReader", () => {
   it("refuses a tampered token after the genuine one was cached", async () => {
     const reader = new SessionReader(SECRET);
     const jwe = await token({ sub: "user-1" });
-    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1" });
+    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1", sessionId: null });
     expect(reader.cachedCount).toBe(1);
     for (const part of [0, 2, 3, 4]) expect(await reader.read({ [NAME]: tamper(jwe, part) })).toBeNull();
     expect(await reader.read({ [NAME]: `${jwe}x` })).toBeNull();
     expect(await reader.read({ [NAME]: jwe.slice(0, -1) })).toBeNull();
     // Failures are not remembered; the genuine token still reads from the cache.
     expect(reader.cachedCount).toBe(1);
-    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1" });
+    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1", sessionId: null });
   });
 
   it("refuses tokens of another secret, without a subject, or already expired", async () => {
@@ -69,9 +70,9 @@ describe("SessionReader", () => {
     const reader = new SessionReader(SECRET, { now: () => now });
     const jwe = await token({ sub: "user-1" }, { maxAge: 60 });
     const exp = (await decode({ token: jwe, secret: SECRET, salt: NAME }))?.exp ?? 0;
-    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1" });
+    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1", sessionId: null });
     now = exp * 1000 + 14_000;
-    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1" });
+    expect(await reader.read({ [NAME]: jwe })).toEqual({ userId: "user-1", sessionId: null });
     now = exp * 1000 + 15_000;
     expect(await reader.read({ [NAME]: jwe })).toBeNull();
     // And a fresh reader, decrypting from scratch, agrees.
@@ -87,7 +88,7 @@ describe("SessionReader", () => {
     await reader.read({ [NAME]: c }); // evicts b, the least recently used (a FIFO cache would evict a)
     expect(reader.cachedCount).toBe(2);
     expect([reader.isCached(a, NAME), reader.isCached(b, NAME), reader.isCached(c, NAME)]).toEqual([true, false, true]);
-    expect(await reader.read({ [NAME]: b })).toEqual({ userId: "b" }); // decrypted again, and now it evicts a
+    expect(await reader.read({ [NAME]: b })).toEqual({ userId: "b", sessionId: null }); // decrypted again, and now it evicts a
     expect([reader.isCached(a, NAME), reader.isCached(b, NAME), reader.isCached(c, NAME)]).toEqual([false, true, true]);
   });
 });

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import { deriveServiceKey, isServiceKey } from "../src/auth/service-key.ts";
@@ -77,19 +78,19 @@ describe("service key", () => {
 });
 
 describe("RealtimeTokens", () => {
-  it("round-trips a user id until the token expires", () => {
+  it("round-trips a user and session id until the token expires", () => {
     let now = 1_000;
     const tokens = new RealtimeTokens("r".repeat(40), 60_000, () => now);
-    const { token, expiresAt } = tokens.issue("user-1");
+    const { token, expiresAt } = tokens.issue("user-1", "session-1");
     expect(expiresAt.getTime()).toBe(61_000);
-    expect(tokens.verify(token)).toBe("user-1");
+    expect(tokens.verify(token)).toEqual({ userId: "user-1", sessionId: "session-1", issuedAt: 1_000 });
     now = 61_000;
     expect(tokens.verify(token)).toBeNull();
   });
 
   it("refuses tokens signed with another secret or changed in any way", () => {
     const tokens = new RealtimeTokens("r".repeat(40));
-    const { token } = tokens.issue("user-1");
+    const { token } = tokens.issue("user-1", "session-1");
     expect(new RealtimeTokens("q".repeat(40)).verify(token)).toBeNull();
     const [payload = "", signature = ""] = token.split(".");
     const forged = Buffer.from(Buffer.from(payload, "base64url").toString().replace("user-1", "user-2")).toString(
@@ -98,6 +99,15 @@ describe("RealtimeTokens", () => {
     expect(tokens.verify(`${forged}.${signature}`)).toBeNull();
     expect(tokens.verify(`${payload}.${signature}.extra`)).toBeNull();
     expect(tokens.verify("")).toBeNull();
+    // A token of the previous format (no session) is no longer accepted.
+    const v1 = Buffer.from(`v1.user-1.${Date.now() + 60_000}`).toString("base64url");
+    const v1Signature = createHmac(
+      "sha256",
+      createHmac("sha256", "r".repeat(40)).update("tradeboard realtime token v1").digest(),
+    )
+      .update(v1)
+      .digest("base64url");
+    expect(tokens.verify(`${v1}.${v1Signature}`)).toBeNull();
   });
 });
 
@@ -137,6 +147,23 @@ describe("loadConfig", () => {
     [{ ...base, MARKET_STALE_SECONDS: "0" }, "MARKET_STALE_SECONDS"],
   ])("stops on %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("reads the seed's names (NEXTAUTH_SECRET, NEXTAUTH_URL) where the newer ones are unset, the newer winning", () => {
+    const seed = loadConfig({ NEXTAUTH_SECRET: "s".repeat(32), NEXTAUTH_URL: "https://trade.example/app" });
+    expect(seed.AUTH_SECRET).toBe("s".repeat(32));
+    expect(seed.WEB_ORIGIN).toBe("https://trade.example");
+    const both = loadConfig({
+      NEXTAUTH_SECRET: "s".repeat(32),
+      AUTH_SECRET: "n".repeat(32),
+      NEXTAUTH_URL: "https://old.example",
+      AUTH_URL: "https://new.example",
+    });
+    expect(both).toMatchObject({ AUTH_SECRET: "n".repeat(32), WEB_ORIGIN: "https://new.example" });
+    expect(loadConfig({ ...base, AUTH_URL: "https://new.example", WEB_ORIGIN: "https://web.example" }).WEB_ORIGIN).toBe(
+      "https://web.example",
+    );
+    expect(() => loadConfig({ NEXTAUTH_SECRET: "short" })).toThrow("AUTH_SECRET");
   });
 
   it("accepts wallet chains and RPC URLs; the local chain only outside production", () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Database, insertUser, setUserRole, sumLedger } from "@tradeboard/db";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
@@ -60,7 +61,7 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
       const balances = await app.inject({
         method: "GET",
         url: "/api/balances",
-        headers: { cookie: await sessionCookie({ sub: id }) },
+        headers: { cookie: await sessionCookie(database, { sub: id }) },
       });
       expect(balances.statusCode).toBe(200);
       expect(balances.json()).toEqual({ balances: [{ asset: "USD", available: "100000.00", held: "0.00" }] });
@@ -189,12 +190,12 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
         const res = await app.inject({
           method: "GET",
           url: "/api/users/me",
-          headers: { cookie: await sessionCookie({ sub: userId }, { name }) },
+          headers: { cookie: await sessionCookie(database, { sub: userId }, { name }) },
         });
         expect(res.statusCode).toBe(200);
         expect(res.json()).toMatchObject({ id: userId, email: "me@example.com", name: "Me" });
       }
-      const whole = (await sessionCookie({ sub: userId })).split("=")[1] ?? "";
+      const whole = (await sessionCookie(database, { sub: userId })).split("=")[1] ?? "";
       const half = Math.floor(whole.length / 2);
       const chunked = `authjs.session-token.0=${whole.slice(0, half)}; authjs.session-token.1=${whole.slice(half)}`;
       const res = await app.inject({ method: "GET", url: "/api/users/me", headers: { cookie: chunked } });
@@ -202,14 +203,14 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
     });
 
     it("answers 401 JSON without a valid session", async () => {
-      const valid = await sessionCookie({ sub: userId });
+      const valid = await sessionCookie(database, { sub: userId });
       const middle = Math.floor(valid.length / 2) + 10;
       const cookies = [
         undefined,
-        await sessionCookie({ sub: userId }, { maxAge: -60 }),
-        await sessionCookie({ sub: userId }, { secret: "some-other-secret-0123456789-abcdefghij" }),
+        await sessionCookie(database, { sub: userId }, { maxAge: -60 }),
+        await sessionCookie(database, { sub: userId }, { secret: "some-other-secret-0123456789-abcdefghij" }),
         `${valid.slice(0, middle)}${valid[middle] === "A" ? "B" : "A"}${valid.slice(middle + 1)}`,
-        await sessionCookie({ sub: "00000000-0000-4000-8000-000000000000" }),
+        await sessionCookie(database, { sub: "00000000-0000-4000-8000-000000000000", sid: randomUUID() }),
         "authjs.session-token=garbage",
       ];
       for (const cookie of cookies) {
@@ -224,12 +225,12 @@ describe.each(testDrivers)("users and sessions on %s", (driver) => {
     let admin: string;
     let user: string;
     beforeAll(async () => {
-      admin = await sessionCookie({
+      admin = await sessionCookie(database, {
         sub: (await insertUser(database.db, { email: "root@example.com", name: "Root", passwordHash: null })).id,
       });
       const adminId = (await app.inject({ method: "GET", url: "/api/users/me", headers: { cookie: admin } })).json().id;
       await setUserRole(database.db, { id: adminId, role: "admin" });
-      user = await sessionCookie({
+      user = await sessionCookie(database, {
         sub: (await insertUser(database.db, { email: "plain@example.com", name: "Plain", passwordHash: null })).id,
       });
       for (let i = 0; i < 25; i++) {

@@ -102,7 +102,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       const balances = await app.inject({
         method: "GET",
         url: "/api/balances",
-        headers: { cookie: await sessionCookie({ sub: user.id }) },
+        headers: { cookie: await sessionCookie(database, { sub: user.id }) },
       });
       expect(balances.json()).toMatchObject({ balances: [{ asset: "USD", available: "100000.00", held: "0.00" }] });
 
@@ -114,7 +114,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
       const wallets = await app.inject({
         method: "GET",
         url: "/api/users/me/wallets",
-        headers: { cookie: await sessionCookie({ sub: user.id }) },
+        headers: { cookie: await sessionCookie(database, { sub: user.id }) },
       });
       expect(wallets.json()).toEqual({
         wallets: [{ address: wallet.address, chainId: 1, linkedAt: expect.any(String), nativeBalance: null }],
@@ -293,7 +293,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
         payload: { name, email, password: "a long enough password" },
       });
       const { id } = res.json() as { id: string };
-      return { id, cookie: await sessionCookie({ sub: id }) };
+      return { id, cookie: await sessionCookie(database, { sub: id }) };
     }
 
     it("links a wallet to an email account; signing in with it reaches the same account", async () => {
@@ -357,7 +357,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
     it("keeps a wallet-only account's last wallet, and another user's wallet is not found", async () => {
       const wallet = newWallet();
       const { user } = (await signIn(await signed(wallet))).json() as { user: { id: string } };
-      const cookie = await sessionCookie({ sub: user.id });
+      const cookie = await sessionCookie(database, { sub: user.id });
       const last = await unlink(cookie, wallet.address);
       expect(last.statusCode).toBe(409);
       expect(last.json()).toMatchObject({ error: { code: "last_sign_in_method" } });
@@ -440,7 +440,7 @@ describe("wallets through an RPC URL", () => {
     const res = await app.inject({
       method: "GET",
       url: "/api/users/me/wallets",
-      headers: { cookie: await sessionCookie({ sub: user.id }) },
+      headers: { cookie: await sessionCookie(database, { sub: user.id }) },
     });
     expect(res.json()).toMatchObject({
       wallets: [{ address: wallet.address, nativeBalance: { amount: "1.5", symbol: "ETH" } }],

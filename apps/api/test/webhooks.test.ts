@@ -100,7 +100,7 @@ describe("alert webhooks", () => {
 
   it("signs each firing with HMAC-SHA256, retries failures, and records every delivery", async () => {
     const user = await insertUser(database.db, { email: "hooks@example.com", name: "Hooks", passwordHash: null });
-    const cookie = await sessionCookie({ sub: user.id });
+    const cookie = await sessionCookie(database, { sub: user.id });
     const call = (method: "GET" | "POST", url: string, payload?: object) =>
       app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
 
@@ -183,7 +183,7 @@ describe("alert webhooks", () => {
     const strict = await testApp(strictDb, {}, { specs });
     await strict.app.markets.init();
     const user = await insertUser(strictDb.db, { email: "strict@example.com", name: "Strict", passwordHash: null });
-    const cookie = await sessionCookie({ sub: user.id });
+    const cookie = await sessionCookie(strictDb, { sub: user.id });
     await strict.app.inject({ method: "POST", url: "/api/alerts/webhook-secret", headers: { cookie } });
     const res = await strict.app.inject({
       method: "POST",

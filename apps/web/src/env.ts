@@ -1,7 +1,9 @@
 import "server-only";
-import { walletChainIds } from "@tradeboard/contracts";
+import { walletChainIds, withSeedAliases } from "@tradeboard/contracts";
 import { z } from "zod";
 import { compileTrustProxy } from "@/lib/client-address";
+
+const optionalText = z.string().trim().min(1).optional();
 
 const schema = z
   .object({
@@ -42,8 +44,34 @@ const schema = z
       ),
     /** Turns on WalletConnect in the wallet dialog (a project id from WalletConnect Cloud). */
     WALLETCONNECT_PROJECT_ID: z.string().trim().min(1).optional(),
+    /** Sign-in providers: each one is on when its id and secret (and, for OIDC, the issuer) are set. */
+    AUTH_GITHUB_ID: optionalText,
+    AUTH_GITHUB_SECRET: optionalText,
+    AUTH_GOOGLE_ID: optionalText,
+    AUTH_GOOGLE_SECRET: optionalText,
+    /** Any OpenID Connect issuer (Keycloak, Authentik, Okta, …); discovery at <issuer>/.well-known/openid-configuration. */
+    AUTH_OIDC_ISSUER: z.url().optional(),
+    AUTH_OIDC_ID: optionalText,
+    AUTH_OIDC_SECRET: optionalText,
+    /** The button's name for the OIDC provider ("Sign in with …"). */
+    AUTH_OIDC_NAME: z.string().trim().min(1).max(60).default("Single sign-on"),
+    /** SMTP for emailed sign-in and password-reset links, e.g. smtp://user:pass@mail.example:587. */
+    EMAIL_SERVER: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    EMAIL_FROM: z.string().trim().min(3).default("Tradeboard <no-reply@tradeboard.local>"),
   })
   .superRefine((env, ctx) => {
+    const pairs = [
+      ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
+      ["AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"],
+      ["AUTH_OIDC_ID", "AUTH_OIDC_SECRET"],
+      ["AUTH_OIDC_ISSUER", "AUTH_OIDC_ID"],
+    ] as const;
+    for (const [a, b] of pairs) {
+      if (Boolean(env[a]) !== Boolean(env[b])) {
+        const missing = env[a] ? b : a;
+        ctx.addIssue({ code: "custom", path: [missing], message: `is required together with ${env[a] ? a : b}` });
+      }
+    }
     if (env.NODE_ENV === "production" && !env.AUTH_URL && !env.AUTH_TRUST_HOST) {
       ctx.addIssue({
         code: "custom",
@@ -63,11 +91,26 @@ let cached: WebConfig | undefined;
  */
 export function serverEnv(): WebConfig {
   if (cached) return cached;
-  const result = schema.safeParse(process.env);
+  // The seed's NEXTAUTH_URL / NEXTAUTH_SECRET / NEXT_PUBLIC_API_URL count where the newer names are unset.
+  const result = schema.safeParse(withSeedAliases(process.env));
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid web configuration:\n${lines.join("\n")}`);
   }
   cached = result.data;
   return cached;
+}
+
+/** The OAuth / OpenID Connect providers switched on by their variables, for the sign-in buttons. */
+export function oauthProviderList(env: WebConfig): { id: "github" | "google" | "oidc"; name: string }[] {
+  return [
+    ...(env.AUTH_GITHUB_ID ? [{ id: "github" as const, name: "GitHub" }] : []),
+    ...(env.AUTH_GOOGLE_ID ? [{ id: "google" as const, name: "Google" }] : []),
+    ...(env.AUTH_OIDC_ISSUER ? [{ id: "oidc" as const, name: env.AUTH_OIDC_NAME }] : []),
+  ];
+}
+
+/** Emailed links: on with SMTP configured, and in development without (the link is printed in the log). */
+export function emailSignInEnabled(env: WebConfig): boolean {
+  return Boolean(env.EMAIL_SERVER) || env.NODE_ENV !== "production";
 }

@@ -25,6 +25,8 @@ export const users = pgTable(
     name: text("name").notNull(),
     /** argon2id PHC string; null for accounts that sign in another way (wallet, OAuth). */
     passwordHash: text("password_hash"),
+    /** When the owner of `email` proved it (an email sign-in link, a password reset, or a provider that verified it). */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true, mode: "date" }),
     /** Signs alert webhooks (HMAC-SHA256); shown to the user once, when generated. */
     webhookSecret: text("webhook_secret"),
     role: text("role", { enum: ["user", "admin"] })
@@ -90,6 +92,72 @@ export const siweNonces = pgTable(
   },
   (t) => [index("siwe_nonces_expires_at_idx").on(t.expiresAt)],
 );
+
+/**
+ * Signed-in sessions: each Auth.js session token carries one of these ids, and
+ * the api refuses a token whose session is gone (signed out, ended from
+ * Settings, or ended by a password change).
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The browser's User-Agent at sign-in, cut to 512 characters. */
+    userAgent: text("user_agent"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Updated at most once a minute while the session is used. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId, t.lastSeenAt), index("sessions_last_seen_idx").on(t.lastSeenAt)],
+);
+
+/** OAuth / OpenID Connect accounts (GitHub, Google, an OIDC issuer) that sign in to a Tradeboard account. */
+export const oauthAccounts = pgTable(
+  "oauth_accounts",
+  {
+    /** The Auth.js provider id: github, google, oidc. */
+    provider: text("provider").notNull(),
+    /** The provider's stable id of the person (`sub`). */
+    providerAccountId: text("provider_account_id").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The email the provider reported when linking (shown in Settings). */
+    email: text("email"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.provider, t.providerAccountId] }),
+    index("oauth_accounts_user_id_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * Email sign-in links and password-reset links: only a SHA-256 of the token is
+ * kept; a token is deleted when used, and refused once expired.
+ */
+export const verificationTokens = pgTable(
+  "verification_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    /** The email address the link was sent to. */
+    identifier: text("identifier").notNull(),
+    purpose: text("purpose", { enum: ["sign_in", "password_reset"] }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("verification_tokens_purpose_check", sql`${t.purpose} in ('sign_in', 'password_reset')`),
+    index("verification_tokens_expires_at_idx").on(t.expiresAt),
+  ],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type OauthAccountRow = typeof oauthAccounts.$inferSelect;
+export type VerificationTokenRow = typeof verificationTokens.$inferSelect;
 
 export const balances = pgTable(
   "balances",

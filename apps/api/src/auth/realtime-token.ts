@@ -3,8 +3,17 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 /**
  * Short-lived tokens for the WebSocket: the browser cannot send the HttpOnly
  * session cookie to another origin's socket, so it trades the cookie for one of
- * these at GET /api/realtime/token. Format: base64url("v1.<userId>.<expiresAtMs>").<base64url HMAC>.
+ * these at GET /api/realtime/token. Format:
+ * base64url("v2.<userId>.<sessionId>.<expiresAtMs>").<base64url HMAC>; the
+ * session id lets the hub close a socket when its session ends.
  */
+export interface RealtimeIdentity {
+  userId: string;
+  sessionId: string;
+  /** When the token was issued (its expiry less the lifetime), in ms. */
+  issuedAt: number;
+}
+
 export class RealtimeTokens {
   private readonly key: Buffer;
 
@@ -16,22 +25,25 @@ export class RealtimeTokens {
     this.key = createHmac("sha256", authSecret).update("tradeboard realtime token v1").digest();
   }
 
-  issue(userId: string): { token: string; expiresAt: Date } {
+  issue(userId: string, sessionId: string): { token: string; expiresAt: Date } {
     const expiresAt = this.now() + this.ttlMs;
-    const payload = Buffer.from(`v1.${userId}.${expiresAt}`).toString("base64url");
+    const payload = Buffer.from(`v2.${userId}.${sessionId}.${expiresAt}`).toString("base64url");
     return { token: `${payload}.${this.sign(payload)}`, expiresAt: new Date(expiresAt) };
   }
 
-  /** The user id of a valid, unexpired token; null for anything else. */
-  verify(token: string): string | null {
+  /** Who a valid, unexpired token was issued to; null for anything else. */
+  verify(token: string): RealtimeIdentity | null {
     const [payload, signature, extra] = token.split(".");
     if (!payload || !signature || extra !== undefined) return null;
     const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const [version, userId, expires] = Buffer.from(payload, "base64url").toString().split(".");
-    if (version !== "v1" || !userId || !expires || !/^\d+$/.test(expires)) return null;
-    return Number(expires) > this.now() ? userId : null;
+    const [version, userId, sessionId, expires, rest] = Buffer.from(payload, "base64url").toString().split(".");
+    if (version !== "v2" || !userId || !sessionId || !expires || rest !== undefined || !/^\d+$/.test(expires)) {
+      return null;
+    }
+    const expiresAt = Number(expires);
+    return expiresAt > this.now() ? { userId, sessionId, issuedAt: expiresAt - this.ttlMs } : null;
   }
 
   private sign(payload: string): string {

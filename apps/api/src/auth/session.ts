@@ -6,6 +6,8 @@ export const SESSION_COOKIE_NAMES = ["__Secure-authjs.session-token", "authjs.se
 
 export interface SessionClaims {
   userId: string;
+  /** The `sid` the web app put in the token at sign-in (see session-registry.ts); null in a token without one. */
+  sessionId: string | null;
 }
 
 /**
@@ -102,7 +104,7 @@ export class SessionReader {
       return null;
     }
     if (typeof payload.sub !== "string" || payload.sub.length === 0) return null;
-    const claims = { userId: payload.sub };
+    const claims = { userId: payload.sub, sessionId: typeof payload.sid === "string" ? payload.sid : null };
     // A token without exp never expires for jose; Auth.js always sets one.
     if (typeof payload.exp === "number") this.remember(cacheKey, { claims, expiresAt: payload.exp * 1000 });
     return claims;

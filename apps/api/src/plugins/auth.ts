@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { readKeyCredentials } from "../auth/api-key-credentials.ts";
 import { deriveServiceKey, isServiceKey, SERVICE_KEY_HEADER } from "../auth/service-key.ts";
 import { SessionReader } from "../auth/session.ts";
+import type { SessionRegistry } from "../auth/session-registry.ts";
 import { AppError } from "../errors.ts";
 import type { ApiKeyService } from "../services/api-keys.ts";
 
@@ -13,6 +14,8 @@ declare module "fastify" {
     user: UserRow;
     /** The API key the request was authenticated with; null for the browser session. */
     apiKey: { id: string; scope: ApiKeyScope } | null;
+    /** The signed-in session of the request; "" when an API key authenticated it. */
+    sessionId: string;
   }
   interface FastifyInstance {
     /** The session cookie or an API key (whose scope allows the method). */
@@ -37,19 +40,26 @@ export interface KeyAuthenticator {
  * The api trusts only what it verifies: the session cookie it decrypts itself,
  * or an API key it checks against the stored hash; then the user as the
  * database has it now (so a deleted user or a changed role takes effect at
- * once, whatever the token says). A request that presents a key is judged by
- * the key alone, never by a cookie it may also carry.
+ * once, whatever the token says), and a cookie only while its session has not
+ * ended (signed out, or ended from Settings). A request that presents a key is
+ * judged by the key alone, never by a cookie it may also carry.
  */
-export function useAuth(app: FastifyInstance, deps: { db: Db; authSecret: string; keyAuth: KeyAuthenticator }): void {
+export function useAuth(
+  app: FastifyInstance,
+  deps: { db: Db; authSecret: string; keyAuth: KeyAuthenticator; sessions: SessionRegistry },
+): void {
   const serviceKey = deriveServiceKey(deps.authSecret);
   const sessions = new SessionReader(deps.authSecret);
   app.decorateRequest("user", null as unknown as UserRow);
   app.decorateRequest("apiKey", null);
+  app.decorateRequest("sessionId", "");
 
   async function fromSession(request: FastifyRequest): Promise<UserRow> {
     const session = await sessions.read(request.cookies);
-    const user = session ? await findUserById(deps.db, session.userId) : null;
-    if (!user) throw new AppError("unauthorized", "Sign in to continue.");
+    const live = session?.sessionId ? await deps.sessions.isActive(session.sessionId, session.userId) : false;
+    const user = session && live ? await findUserById(deps.db, session.userId) : null;
+    if (!session?.sessionId || !user) throw new AppError("unauthorized", "Sign in to continue.");
+    request.sessionId = session.sessionId;
     return user;
   }
 

@@ -6,8 +6,8 @@ import { type WebSocket, WebSocketServer } from "ws";
 export interface HubOptions {
   /** Browser origins allowed to open a socket; requests without an Origin (bots, servers) are let in. */
   allowedOrigins: readonly string[];
-  /** The user id for a realtime token, or null. */
-  verifyToken(token: string): string | null;
+  /** Who a realtime token belongs to (user, and the session it was issued to), or null. */
+  verifyToken(token: string): SocketIdentity | null;
   /** Whether a public channel exists (known market and interval). */
   isKnownChannel(channel: string): boolean;
   /** The latest message of a channel, sent right after subscribing (ticker, current candle). */
@@ -22,9 +22,16 @@ export interface HubOptions {
   invalidWindowMs?: number;
 }
 
+export interface SocketIdentity {
+  userId: string;
+  sessionId: string;
+}
+
 interface Client {
   socket: WebSocket;
   userId: string | null;
+  /** The signed-in session whose token authenticated the socket. */
+  sessionId: string | null;
   channels: Set<string>;
   alive: boolean;
   /** Conflated messages waiting for the socket to drain: latest per channel. */
@@ -35,6 +42,8 @@ interface Client {
 }
 
 const PATH = "/ws";
+/** Close code of a socket whose signed-in session ended (4000–4999: the application's own). */
+export const SESSION_ENDED_CLOSE_CODE = 4001;
 const TEXT_FRAME = { binary: false } as const;
 /** Socket writes per event-loop turn. */
 const FANOUT_SLICE = 500;
@@ -158,6 +167,31 @@ export class RealtimeHub {
     for (const client of clients) if (client.channels.has(USER_CHANNEL)) client.socket.send(text);
   }
 
+  /**
+   * A user's sessions ended (signed out, ended from Settings, password
+   * changed): their sockets are told and closed, so the private channel stops
+   * at once. Without `sessionIds`, every socket of the user.
+   */
+  endUserSessions(userId: string, sessionIds?: readonly string[]): number {
+    const clients = this.userClients.get(userId);
+    if (!clients) return 0;
+    const ended = sessionIds ? new Set(sessionIds) : null;
+    let closed = 0;
+    for (const client of [...clients]) {
+      if (ended && (!client.sessionId || !ended.has(client.sessionId))) continue;
+      this.reply(client, { type: "error", code: "unauthorized", channel: USER_CHANNEL, message: "session ended" });
+      // Off the user's list now, not when the close handshake ends: nothing private is sent after this.
+      clients.delete(client);
+      client.channels.delete(USER_CHANNEL);
+      client.userId = null;
+      client.sessionId = null;
+      client.socket.close(SESSION_ENDED_CLOSE_CODE, "session ended");
+      closed++;
+    }
+    if (clients.size === 0) this.userClients.delete(userId);
+    return closed;
+  }
+
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     for (const socket of this.wss.clients) socket.terminate();
@@ -170,15 +204,16 @@ export class RealtimeHub {
     const origin = request.headers.origin;
     if (origin !== undefined && !this.allowed.has(origin)) return refuse(socket, 403, "Forbidden");
     const token = url.searchParams.get("token");
-    const userId = token ? this.options.verifyToken(token) : null;
-    if (token && !userId) return refuse(socket, 401, "Unauthorized");
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, userId));
+    const identity = token ? this.options.verifyToken(token) : null;
+    if (token && !identity) return refuse(socket, 401, "Unauthorized");
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, identity));
   }
 
-  private connected(socket: WebSocket, userId: string | null): void {
+  private connected(socket: WebSocket, identity: SocketIdentity | null): void {
     const client: Client = {
       socket,
       userId: null,
+      sessionId: null,
       channels: new Set(),
       alive: true,
       pending: null,
@@ -187,14 +222,14 @@ export class RealtimeHub {
       invalidSince: 0,
     };
     this.clients.set(socket, client);
-    if (userId) this.authenticate(client, userId);
+    if (identity) this.authenticate(client, identity);
     socket.on("pong", () => {
       client.alive = true;
     });
     socket.on("message", (raw, isBinary) => this.receive(client, raw.toString(), isBinary));
     socket.on("close", () => this.disconnected(client));
     socket.on("error", () => socket.terminate());
-    this.reply(client, { type: "welcome", heartbeatMs: this.options.heartbeatMs, authenticated: userId !== null });
+    this.reply(client, { type: "welcome", heartbeatMs: this.options.heartbeatMs, authenticated: identity !== null });
   }
 
   private receive(client: Client, raw: string, isBinary: boolean): void {
@@ -213,9 +248,10 @@ export class RealtimeHub {
       case "ping":
         return this.reply(client, { type: "pong", id: message.id, time: Date.now() });
       case "auth": {
-        const userId = this.options.verifyToken(message.token);
-        if (!userId)
+        const identity = this.options.verifyToken(message.token);
+        if (!identity)
           return this.reply(client, { type: "error", code: "unauthorized", message: "invalid or expired token" });
+        const userId = identity.userId;
         if (client.userId && client.userId !== userId) {
           return this.reply(client, {
             type: "error",
@@ -223,7 +259,7 @@ export class RealtimeHub {
             message: "this connection belongs to another user",
           });
         }
-        this.authenticate(client, userId);
+        this.authenticate(client, identity);
         return this.reply(client, { type: "authenticated", userId });
       }
       case "subscribe":
@@ -274,9 +310,10 @@ export class RealtimeHub {
     if (set?.size === 0) this.subscribers.delete(channel);
   }
 
-  private authenticate(client: Client, userId: string): void {
-    client.userId = userId;
-    addTo(this.userClients, userId, client);
+  private authenticate(client: Client, identity: SocketIdentity): void {
+    client.userId = identity.userId;
+    client.sessionId = identity.sessionId;
+    addTo(this.userClients, identity.userId, client);
   }
 
   private invalid(client: Client, detail: string): void {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { encode } from "@auth/core/jwt";
 import type { MarketSpec } from "@tradeboard/core";
-import { type Database, insertUser, postLedgerEntry } from "@tradeboard/db";
+import { type Database, insertSession, insertUser, postLedgerEntry } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { ManualFeed } from "../../src/market/feed.ts";
 import { buildServer, type ServerConfig } from "../../src/server.ts";
@@ -45,14 +45,24 @@ export async function testApp(
   return { app, feed };
 }
 
-/** A session cookie exactly as Auth.js writes it: a JWE keyed by the secret, salted with the cookie name. */
+/**
+ * A session cookie exactly as Auth.js writes it: a JWE keyed by the secret,
+ * salted with the cookie name, carrying a session id as the web app's sign-in
+ * does (a new session row, unless `sid` is given; `sid: null` leaves it out).
+ */
 export async function sessionCookie(
-  claims: { sub: string; [key: string]: unknown },
+  database: Database,
+  claims: { sub: string; sid?: string | null; [key: string]: unknown },
   options: { secret?: string; maxAge?: number; name?: string } = {},
 ): Promise<string> {
   const name = options.name ?? "authjs.session-token";
+  const sid =
+    claims.sid === undefined
+      ? (await insertSession(database.db, { userId: claims.sub, userAgent: "api test", now: new Date() })).id
+      : claims.sid;
+  const { sid: _, ...rest } = claims;
   const token = await encode({
-    token: claims,
+    token: sid === null ? rest : { ...rest, sid },
     secret: options.secret ?? TEST_SECRET,
     salt: name,
     maxAge: options.maxAge,
@@ -111,5 +121,5 @@ export async function signedInUser(database: Database, name: string, options: { 
       availableDelta: options.usd,
     });
   }
-  return { id: user.id, user, cookie: await sessionCookie({ sub: user.id }) };
+  return { id: user.id, user, cookie: await sessionCookie(database, { sub: user.id }) };
 }

@@ -1,10 +1,16 @@
-import { count, desc, eq } from "drizzle-orm";
+import { count, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type UserRow, users } from "../schema.ts";
 
 export async function insertUser(
   db: Db,
-  params: { email: string | null; name: string; passwordHash: string | null; role?: UserRow["role"] },
+  params: {
+    email: string | null;
+    name: string;
+    passwordHash: string | null;
+    role?: UserRow["role"];
+    emailVerifiedAt?: Date | null;
+  },
 ): Promise<UserRow> {
   const [row] = await db.insert(users).values(params).returning();
   if (!row) throw new Error("insert into users returned no row");
@@ -32,4 +38,18 @@ export async function listUsers(db: Db, params: { limit: number; offset: number 
 
 export async function setUserRole(db: Db, params: { id: string; role: UserRow["role"] }): Promise<void> {
   await db.update(users).set({ role: params.role }).where(eq(users.id, params.id));
+}
+
+export async function setUserPassword(db: Db, params: { id: string; passwordHash: string }): Promise<void> {
+  await db.update(users).set({ passwordHash: params.passwordHash }).where(eq(users.id, params.id));
+}
+
+/** Records that the owner of the account's email proved it (kept from the first time). */
+export async function markEmailVerified(db: Db, params: { id: string; at: Date }): Promise<UserRow | null> {
+  const [row] = await db
+    .update(users)
+    .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${params.at.toISOString()}::timestamptz)` })
+    .where(eq(users.id, params.id))
+    .returning();
+  return row ?? null;
 }

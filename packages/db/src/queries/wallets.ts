@@ -1,6 +1,14 @@
 import { and, asc, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { type SiweNonceRow, siweNonces, type UserRow, users, type WalletRow, wallets } from "../schema.ts";
+import {
+  oauthAccounts,
+  type SiweNonceRow,
+  siweNonces,
+  type UserRow,
+  users,
+  type WalletRow,
+  wallets,
+} from "../schema.ts";
 
 /** Stores a new nonce, and drops the ones that can no longer be used. */
 export async function insertSiweNonce(db: Db, params: { nonce: string; expiresAt: Date; now: Date }): Promise<void> {
@@ -50,21 +58,62 @@ export async function findSiweNonce(db: Db, nonce: string): Promise<SiweNonceRow
   return row ?? null;
 }
 
+/** A way to sign in that can be removed from an account. */
+export type SignInMethod =
+  | { kind: "wallet"; address: string }
+  | { kind: "oauth"; provider: string; providerAccountId: string };
+
 /**
- * Unlinks an address unless it is the account's last way to sign in (no
- * password and no other wallet). The user row is locked so that two unlinks at
- * once cannot both pass the check.
+ * Removes a wallet or a provider account unless it is the account's last way
+ * to sign in (a password, a wallet, a provider account). The user row is locked
+ * so that two removals at once cannot both pass the check.
  */
-export async function deleteWalletKeepingSignIn(
+export async function deleteSignInMethod(
   db: Db,
-  params: { userId: string; address: string },
+  params: { userId: string; method: SignInMethod },
 ): Promise<"deleted" | "not_found" | "last_sign_in_method"> {
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, params.userId)).for("update");
-    const linked = await tx.select({ address: wallets.address }).from(wallets).where(eq(wallets.userId, params.userId));
-    if (!user || !linked.some((w) => w.address === params.address)) return "not_found";
-    if (!user.passwordHash && linked.length <= 1) return "last_sign_in_method";
-    await tx.delete(wallets).where(and(eq(wallets.userId, params.userId), eq(wallets.address, params.address)));
+    if (!user) return "not_found";
+    const linkedWallets = await tx
+      .select({ address: wallets.address })
+      .from(wallets)
+      .where(eq(wallets.userId, params.userId));
+    const linkedAccounts = await tx
+      .select({ provider: oauthAccounts.provider, providerAccountId: oauthAccounts.providerAccountId })
+      .from(oauthAccounts)
+      .where(eq(oauthAccounts.userId, params.userId));
+    const { method } = params;
+    const found =
+      method.kind === "wallet"
+        ? linkedWallets.some((w) => w.address === method.address)
+        : linkedAccounts.some(
+            (a) => a.provider === method.provider && a.providerAccountId === method.providerAccountId,
+          );
+    if (!found) return "not_found";
+    const ways = (user.passwordHash ? 1 : 0) + linkedWallets.length + linkedAccounts.length;
+    if (ways <= 1) return "last_sign_in_method";
+    if (method.kind === "wallet") {
+      await tx.delete(wallets).where(and(eq(wallets.userId, params.userId), eq(wallets.address, method.address)));
+    } else {
+      await tx
+        .delete(oauthAccounts)
+        .where(
+          and(
+            eq(oauthAccounts.userId, params.userId),
+            eq(oauthAccounts.provider, method.provider),
+            eq(oauthAccounts.providerAccountId, method.providerAccountId),
+          ),
+        );
+    }
     return "deleted";
   });
+}
+
+/** Unlinks an address unless it is the account's last way to sign in. */
+export function deleteWalletKeepingSignIn(
+  db: Db,
+  params: { userId: string; address: string },
+): Promise<"deleted" | "not_found" | "last_sign_in_method"> {
+  return deleteSignInMethod(db, { userId: params.userId, method: { kind: "wallet", address: params.address } });
 }
