@@ -304,46 +304,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     status: 200,
     response: setPasswordResponse,
   },
-  "GET /api/users/me/sessions": {
-    summary: "Where this account is signed in",
-    tag: "sessions",
-    access: "session",
-    status: 200,
-    response: listSessionsResponse,
-  },
-  "DELETE /api/users/me/sessions/:id": {
-    summary: "End one session, at once (its cookie gets 401 everywhere)",
-    tag: "sessions",
-    access: "session",
-    status: 204,
-  },
-  "POST /api/users/me/sessions/end-others": {
-    summary: "End every session but this one",
-    tag: "sessions",
-    access: "session",
-    status: 200,
-    response: endSessionsResponse,
-  },
-  "GET /api/users/me/sign-in-methods": {
-    summary: "Password, wallets and linked providers",
-    tag: "sessions",
-    access: "session",
-    status: 200,
-    response: signInMethodsResponse,
-  },
-  "DELETE /api/users/me/accounts/:provider/:providerAccountId": {
-    summary: "Unlink a provider (never the last way in)",
-    tag: "sessions",
-    access: "session",
-    status: 204,
-  },
-  "PUT /api/users/me/password": {
-    summary: "Set or change the password (ends every other session)",
-    tag: "sessions",
-    access: "session",
-    status: 200,
-    response: setPasswordResponse,
-  },
   "GET /api/openapi.json": { summary: "This document", tag: "meta", access: "public", status: 200 },
 };
 
