@@ -10,6 +10,7 @@ import { useAlpaca } from "./alpaca/index.ts";
 import { LastTrades } from "./alpaca/market-data.ts";
 import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
+import { SessionBroadcast } from "./auth/session-broadcast.ts";
 import { SessionRegistry } from "./auth/session-registry.ts";
 import type { ApiConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
@@ -205,9 +206,25 @@ export async function buildServer(
     now: deps.now,
     // Kept as long as the longest-lived WebSocket token.
     tombstoneMs: Math.max(3600, config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000,
-    onEnded: (userId, sessionIds) => hub.endUserSessions(userId, sessionIds),
+    onEnded: (userId, sessionIds, origin) => {
+      hub.endUserSessions(userId, sessionIds);
+      if (origin === "here") {
+        broadcast?.publish(userId, sessionIds).catch((error: Error) => {
+          app.log.warn(`could not tell the other api instances of an ended session: ${error.message}`);
+        });
+      }
+    },
   });
   app.decorate("sessions", sessions);
+  // With Redis, ended sessions reach every api instance at once (the README's "Several api instances").
+  const broadcast = config.REDIS_URL
+    ? await SessionBroadcast.connect(config.REDIS_URL, config.REDIS_KEY_PREFIX ?? "tradeboard:", {
+        ended: (userId, sessionIds) => sessions.markEnded(userId, sessionIds),
+        resubscribed: () => sessions.forgetActive(),
+        log: (message) => app.log.warn(message),
+      })
+    : null;
+  if (broadcast) app.addHook("onClose", () => broadcast.close());
   const now = deps.now ?? Date.now;
   useAuth(app, {
     db,

@@ -27,8 +27,12 @@ export interface SessionRegistryOptions {
    */
   tombstoneMs?: number;
   maxTombstones?: number;
-  /** Told of every ended session (the hub closes their sockets). */
-  onEnded?: (userId: string, sessionIds: readonly string[]) => void;
+  /**
+   * Told of every ended session (the hub closes their sockets): `here` when
+   * this instance ended it (to be told to the others), `elsewhere` when
+   * another instance did (see `markEnded`).
+   */
+  onEnded?: (userId: string, sessionIds: readonly string[], origin: "here" | "elsewhere") => void;
 }
 
 interface Cached {
@@ -113,15 +117,32 @@ export class SessionRegistry {
     const rows = await deleteSession(this.options.db, { id: sessionId, userId });
     // Signing out twice, or a session that was never ours: nothing to tell anyone.
     if (rows.length === 0) return false;
-    this.ended(rows);
+    this.ended(rows, "here");
     return true;
   }
 
   /** Ends every session of a user, or all but `except`; answers how many ended. */
   async endAll(userId: string, options: { except?: string } = {}): Promise<number> {
     const rows = await deleteUserSessions(this.options.db, { userId, except: options.except });
-    this.ended(rows);
+    this.ended(rows, "here");
     return rows.length;
+  }
+
+  /** Sessions another instance ended (its rows are already gone): refused here from now on. */
+  markEnded(userId: string, sessionIds: readonly string[]): void {
+    this.ended(
+      sessionIds.map((id) => ({ id, userId })),
+      "elsewhere",
+    );
+  }
+
+  /**
+   * Forgets every "active" answer held in memory, so that each session is
+   * asked of the database again at its next use (after missing news of ends,
+   * such as while the link to the other instances was down).
+   */
+  forgetActive(): void {
+    for (const [id, entry] of this.cache) if (entry.active) this.cache.delete(id);
   }
 
   /** How many sessions are remembered (for tests). */
@@ -129,7 +150,7 @@ export class SessionRegistry {
     return this.cache.size;
   }
 
-  private ended(rows: readonly SessionRow[]): void {
+  private ended(rows: readonly Pick<SessionRow, "id" | "userId">[], origin: "here" | "elsewhere"): void {
     if (rows.length === 0) return;
     const now = this.now();
     const byUser = new Map<string, string[]>();
@@ -143,7 +164,7 @@ export class SessionRegistry {
     }
     this.pruneTombstones(now);
     this.trimCache();
-    for (const [userId, ids] of byUser) this.options.onEnded?.(userId, ids);
+    for (const [userId, ids] of byUser) this.options.onEnded?.(userId, ids, origin);
   }
 
   private remember(sessionId: string, entry: Cached): void {
