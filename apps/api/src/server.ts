@@ -407,6 +407,7 @@ export async function buildServer(
     db,
     initialBalance: config.INITIAL_BALANCE,
     sessions,
+    throttle,
     now: linkClock,
     links: new LinkLimiter(
       {

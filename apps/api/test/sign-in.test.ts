@@ -1,9 +1,9 @@
 import { encode } from "@auth/core/jwt";
-import { type Database, insertUser, insertWallet, listOauthAccounts } from "@tradeboard/db";
+import { type Database, findUserById, insertUser, insertWallet, listOauthAccounts } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveServiceKey } from "../src/auth/service-key.ts";
-import { hashPassword } from "../src/services/passwords.ts";
+import { hashPassword, verifyPassword } from "../src/services/passwords.ts";
 import { TEST_SECRET, testApp, WEB_ORIGIN } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 
@@ -294,6 +294,33 @@ describe.each(testDrivers)("provider accounts, emailed links and passwords, on %
         password: "the second password",
       });
       expect(login.statusCode).toBe(200);
+    });
+
+    it("throttles wrong current passwords like failed sign-ins, so a stolen session cannot guess the password", async () => {
+      const user = await insertUser(database.db, {
+        email: `gil-${driver}@example.com`,
+        name: "Gil",
+        passwordHash: await hashPassword("the real password"),
+      });
+      const { cookie } = await signIn(user.id);
+      // The test config allows 5 failures per email and address (LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP's default).
+      for (let i = 0; i < 5; i++) {
+        const wrong = await asUser(cookie, "PUT", "/api/users/me/password", {
+          currentPassword: `guess ${i}`,
+          password: "a password of mine",
+        });
+        expect(wrong.json().error.code).toBe("wrong_password");
+      }
+      const limited = await asUser(cookie, "PUT", "/api/users/me/password", {
+        currentPassword: "the real password",
+        password: "a password of mine",
+      });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe("rate_limited");
+      const stored = await findUserById(database.db, user.id);
+      expect(await verifyPassword(stored?.passwordHash ?? null, "the real password"), "the password is unchanged").toBe(
+        true,
+      );
     });
 
     it("resets a password from a link once, ending every session; a used or expired link is refused", async () => {

@@ -113,6 +113,6 @@ export function signInRoutes(app: FastifyInstance, deps: SignInDeps): void {
   );
 
   r.put("/api/users/me/password", { onRequest: app.requireSession, schema: { body: setPasswordBody } }, async (req) =>
-    setPassword(deps, { user: req.user, sessionId: req.sessionId, body: req.body }),
+    setPassword(deps, { user: req.user, sessionId: req.sessionId, body: req.body, ip: req.ip }),
   );
 }

@@ -28,6 +28,7 @@ import {
 import type { SessionRegistry } from "../auth/session-registry.ts";
 import { AppError } from "../errors.ts";
 import type { LinkLimiter } from "./link-limiter.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { openAccount } from "./users.ts";
 
@@ -36,6 +37,8 @@ export interface SignInDeps {
   initialBalance: string;
   sessions: SessionRegistry;
   links: LinkLimiter;
+  /** The sign-in throttle: a wrong current password counts as a failed sign-in with that email. */
+  throttle: LoginThrottle;
   /** The clock of link expiry (tests move it forward instead of waiting). */
   now: () => number;
 }
@@ -266,9 +269,9 @@ export async function completePasswordReset(
  */
 export async function setPassword(
   deps: SignInDeps,
-  params: { user: UserRow; sessionId: string; body: SetPasswordBody },
+  params: { user: UserRow; sessionId: string; body: SetPasswordBody; ip?: string },
 ): Promise<{ endedSessions: number }> {
-  const { user, body } = params;
+  const { user, body, ip } = params;
   if (!user.email) {
     throw new AppError(
       "not_supported",
@@ -281,11 +284,20 @@ export async function setPassword(
         fields: { currentPassword: "enter your current password" },
       });
     }
+    // Someone holding a stolen session must not get unlimited guesses here either.
+    const wait = deps.throttle.retryAfterSeconds(user.email, ip);
+    if (wait > 0) {
+      throw new AppError("rate_limited", `Too many wrong passwords. Try again in ${Math.ceil(wait / 60)} minutes.`, {
+        retryAfterSeconds: wait,
+      });
+    }
     if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
+      deps.throttle.recordFailure(user.email, ip);
       throw new AppError("wrong_password", "The current password is not right.", {
         fields: { currentPassword: "the current password is not right" },
       });
     }
+    deps.throttle.recordSuccess(user.email, ip);
   }
   await setUserPassword(deps.db, { id: user.id, passwordHash: await hashPassword(body.password) });
   return { endedSessions: await deps.sessions.endAll(user.id, { except: params.sessionId }) };
