@@ -190,6 +190,8 @@ class RealtimeClient {
       }
       case "subscribed":
         this.lastSeq.set(message.channel, message.seq);
+        // Observable from outside (tests wait for it before moving a price): private events flow from here on.
+        if (message.channel === USER_CHANNEL) document.documentElement.dataset.userChannel = "subscribed";
         return;
       case "error":
         if (message.channel) console.warn(`realtime: ${message.channel}: ${message.message}`);
@@ -238,6 +240,7 @@ class RealtimeClient {
   private setStatus(status: ConnectionStatus): void {
     if (this.status === status) return;
     this.status = status;
+    if (status !== "live" && typeof document !== "undefined") delete document.documentElement.dataset.userChannel;
     for (const listener of this.statusListeners) listener();
   }
 }
