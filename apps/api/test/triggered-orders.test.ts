@@ -113,4 +113,48 @@ describe.each(testDrivers)("triggered orders on %s", (driver) => {
       expect((await call(app, spender.cookie, "GET", "/api/trades?status=filled")).json().total).toBe(1);
     }
   });
+
+  it("resumes a trailing stop after a restart from where it had trailed, not from where it was placed", async () => {
+    const first = await instance();
+    const { id, cookie } = await signedInUser(database, "trailer", { usd: "100000" });
+    first.feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    await call(first.app, cookie, "POST", "/api/trades", {
+      symbol: "ETH-USD",
+      side: "buy",
+      type: "market",
+      quantity: "1",
+    });
+    const sell = (
+      await call(first.app, cookie, "POST", "/api/trades", {
+        symbol: "ETH-USD",
+        side: "sell",
+        type: "trailing_stop",
+        quantity: "1",
+        trailPercent: "2",
+      })
+    ).json();
+    expect(sell).toMatchObject({ status: "new", stopPrice: "2940" }); // 3000 × 0.98
+    first.feed.trade("ETH-USD", "3100.00", { quantity: "1" }); // best price 3100: stop 3100 × 0.98 = 3038
+    await first.app.trading.settled();
+    await first.app.close();
+
+    const second = await instance();
+    const get = async () => (await call(second.app, cookie, "GET", `/api/trades/${sell.id}`)).json();
+    expect(await get()).toMatchObject({ status: "new", stopPrice: "3038" });
+    // Below the best price the first instance saw, above its stop. Resumed from the order as placed
+    // (best 3000) this would be a new best price, moving the stop to 3050 × 0.98 = 2989.
+    second.feed.trade("ETH-USD", "3050.00", { quantity: "1" });
+    await second.app.trading.settled();
+    expect(await get()).toMatchObject({ status: "new", stopPrice: "3038" });
+    // A new best price keeps trailing: 3200 × 0.98 = 3136.
+    second.feed.trade("ETH-USD", "3200.00", { quantity: "1" });
+    await second.app.trading.settled();
+    expect(await get()).toMatchObject({ status: "new", stopPrice: "3136" });
+    second.feed.trade("ETH-USD", "3136.00", { quantity: "1" });
+    await second.app.trading.settled();
+    // Sold as a market order: 3136 × 0.9995 = 3134.432 → 3134.43.
+    expect(await get()).toMatchObject({ status: "filled", averagePrice: "3134.43" });
+    expect((await balances(id)).ETH).toEqual({ available: "0", held: "0" });
+    await ledgerMatches(id);
+  });
 });
