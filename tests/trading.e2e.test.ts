@@ -112,6 +112,39 @@ describe("paper trading in the browser", () => {
     await balance(page, "$88,398.41").waitFor();
   });
 
+  it("waits with a stop-limit buy until the stop, then buys only at the limit or better", async () => {
+    await setPrice("BTC-USD", "60000.00");
+    const { page } = await newTrader("Stella Stop");
+    await page.getByTestId("price-BTC-USD").filter({ hasText: "60,000.00" }).waitFor();
+    await ticket(page).getByLabel("Order type").selectOption("stop_limit");
+    await ticket(page).getByLabel("Quantity (BTC)").fill("0.1");
+    await ticket(page).getByLabel("Stop price (USD)").fill("61000.00");
+    await ticket(page).getByLabel("Limit price (USD)").fill("61500.00");
+    await ticket(page).getByRole("button", { name: "Buy BTC" }).click();
+    // Below its stop a buy limit of 61500 would fill at once at 60000: a stop-limit waits.
+    await toast(page, "Buy 0.1 BTC is open").waitFor();
+    await page.getByRole("tab", { name: "Open orders" }).click();
+    await page
+      .getByTestId("open-order")
+      .filter({ hasText: "stop limit" })
+      .filter({ hasText: "61,500 (stop 61,000)" })
+      .waitFor();
+    // Reserved at the limit: 0.1 × 61500 = 6150 + 6.15 fee → 93843.85 available.
+    await balance(page, "$93,843.85").waitFor();
+
+    // The price jumps past the stop and past the limit: the stop is reached, the limit is not (a stop
+    // order would buy here at 61700 plus slippage).
+    await setPrice("BTC-USD", "61700.00");
+    await page.getByTestId("price-BTC-USD").filter({ hasText: "61,700.00" }).waitFor();
+    // Back within the limit: bought as a limit order, at the price (better than the limit), no slippage.
+    await setPrice("BTC-USD", "61400.00");
+    await toast(page, "Bought 0.1 BTC at 61,400").waitFor();
+    await page.getByText("No open orders.").waitFor();
+    // 100000 − 6140 − 6.14 fee = 93853.86
+    await balance(page, "$93,853.86").waitFor();
+    await expect(page.getByTestId("toast").filter({ hasText: "Bought" }).count()).resolves.toBe(1);
+  });
+
   it("cancels an open order and gives the reserved funds back", async () => {
     await setPrice("BTC-USD", "60000.00");
     const { page } = await newTrader("Cass Cancel");
