@@ -218,4 +218,43 @@ describe("paper trading in the browser", () => {
     // 1000 / 57950 = 0.017256… → 0.01725 BTC (whole lots), filled at 57950 × 1.0005 = 57978.975 → 57978.98
     await toast(page, "Bought 0.01725 BTC at 57,978.98").waitFor();
   });
+
+  it("shows orders, fills, cancels and balances in a second open tab, without a reload", async () => {
+    await setPrice("BTC-USD", "60000.00");
+    const { context, page: first } = await newTrader("Tab Twin");
+    // The second tab is opened first and then left alone: whatever it shows later came over its WebSocket.
+    const second = await context.newPage();
+    await second.goto(url("/dashboard"));
+    await balance(second, "$100,000.00").waitFor();
+    await second.getByRole("tab", { name: "Open orders" }).click();
+    await second.getByText("No open orders.").waitFor();
+    await second.getByTestId("connection-status").and(second.locator("[data-status=live]")).waitFor();
+
+    // Placed in the first tab: the second shows the open order and the reservation (5000 + 5.00 fee).
+    await ticket(first).getByLabel("Order type").selectOption("limit");
+    await ticket(first).getByLabel("Quantity (BTC)").fill("0.1");
+    await ticket(first).getByLabel("Limit price (USD)").fill("50000.00");
+    await ticket(first).getByRole("button", { name: "Buy BTC" }).click();
+    await second.getByTestId("open-order").filter({ hasText: "50,000" }).waitFor();
+    await balance(second, "$94,995.00").waitFor();
+
+    // Filled by the market: both tabs toast it, and the second's order and balance follow.
+    // 100000 − 0.1 × 49900 = 4990 − 4.99 fee = 95005.01
+    await setPrice("BTC-USD", "49900.00");
+    await toast(second, "Bought 0.1 BTC at 49,900").waitFor();
+    await toast(first, "Bought 0.1 BTC at 49,900").waitFor();
+    await second.getByText("No open orders.").waitFor();
+    await balance(second, "$95,005.01").waitFor();
+
+    // Placed and cancelled in the first tab: the second sees it come and go, and the money come back.
+    await ticket(first).getByLabel("Quantity (BTC)").fill("0.1");
+    await ticket(first).getByLabel("Limit price (USD)").fill("40000.00");
+    await ticket(first).getByRole("button", { name: "Buy BTC" }).click();
+    await second.getByTestId("open-order").filter({ hasText: "40,000" }).waitFor();
+    await balance(second, "$91,001.01").waitFor(); // 95005.01 − 4000 − 4.00 fee reserved
+    await first.getByRole("tab", { name: "Open orders" }).click();
+    await first.getByTestId("open-order").getByRole("button", { name: "Cancel" }).click();
+    await second.getByText("No open orders.").waitFor();
+    await balance(second, "$95,005.01").waitFor();
+  });
 });
