@@ -114,6 +114,39 @@ describe.each(testDrivers)("triggered orders on %s", (driver) => {
     }
   });
 
+  it("fills a stop-limit buy on the first trade within its limit after the stop, even one right behind the stop's", async () => {
+    const { app, feed } = await instance();
+    const { id, cookie } = await signedInUser(database, "stopper", { usd: "100000" });
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const order = (
+      await call(app, cookie, "POST", "/api/trades", {
+        symbol: "ETH-USD",
+        side: "buy",
+        type: "stop_limit",
+        quantity: "1",
+        stopPrice: "3100.00",
+        limitPrice: "3150.00",
+      })
+    ).json();
+    expect(order).toMatchObject({ status: "new" });
+    // The stop is reached above the limit (no fill there), and the very next trade is within the limit:
+    // two trades in a row, as a busy feed delivers them, before the engine has recorded the stop.
+    feed.trade("ETH-USD", "3200.00", { quantity: "1" });
+    feed.trade("ETH-USD", "3140.00", { quantity: "1" });
+    await app.trading.settled();
+    // Bought as a limit order at 3140 (better than the limit), no slippage; fee 3.14.
+    expect((await call(app, cookie, "GET", `/api/trades/${order.id}`)).json()).toMatchObject({
+      status: "filled",
+      averagePrice: "3140",
+    });
+    // 100000 − 3140 − 3.14 = 96856.86
+    expect(await balances(id)).toEqual({
+      ETH: { available: "1", held: "0" },
+      USD: { available: "96856.86", held: "0" },
+    });
+    await ledgerMatches(id);
+  });
+
   it("resumes a trailing stop after a restart from where it had trailed, not from where it was placed", async () => {
     const first = await instance();
     const { id, cookie } = await signedInUser(database, "trailer", { usd: "100000" });
