@@ -1,21 +1,25 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./helpers/browser.ts";
 import { type RunningSystem, startSystem } from "./helpers/system.ts";
 
-/** A person makes a key for a bot in Settings, copies it once, the bot uses it, the person revokes it. */
+/**
+ * A person makes a key for a bot in Settings, copies it once, the bot uses it, the person revokes it.
+ * Each test signs up its own person in a browser profile of its own.
+ */
 describe("API keys in Chromium", () => {
   let system: RunningSystem;
   let browser: Browser;
-  let context: BrowserContext;
+  let context: BrowserContext | undefined;
   let page: Page;
 
   beforeAll(async () => {
     browser = await launchChromium();
     system = await startSystem();
-    context = await browser.newContext();
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: system.webUrl });
-    page = await context.newPage();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
   });
   afterAll(async () => {
     await browser?.close();
@@ -29,14 +33,21 @@ describe("API keys in Chromium", () => {
       headers: { "APCA-API-KEY-ID": key.keyId, "APCA-API-SECRET-KEY": key.secret, ...init.headers },
     });
 
-  it("creates a key, shows its secret once, the key works against the api, then is revoked and stops working", async () => {
+  /** A new account, signed up in a new browser profile that may use the clipboard. */
+  async function signedUp(name: string): Promise<void> {
+    context = await browser.newContext();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: system.webUrl });
+    page = await context.newPage();
     await page.goto(url("/register"));
-    await page.getByLabel("Name").fill("Ada Bot");
-    await page.getByLabel("Email").fill(`ada-bot-${Date.now()}@example.com`);
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(`${name.replace(" ", "-").toLowerCase()}-${Date.now()}@example.com`);
     await page.getByLabel("Password").fill("analytical engine 1843");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(url("/dashboard"));
+  }
 
+  it("creates a key, shows its secret once, the key works against the api, then is revoked and stops working", async () => {
+    await signedUp("Ada Bot");
     await page.goto(url("/settings"));
     await page.getByTestId("no-api-keys").waitFor();
     await page.getByLabel("Name", { exact: true }).fill("grid bot");
@@ -79,6 +90,7 @@ describe("API keys in Chromium", () => {
   });
 
   it("links to the interactive API reference, served through the web app", async () => {
+    await signedUp("Ref Reader");
     await page.goto(url("/settings"));
     await page.getByRole("link", { name: "API reference" }).click();
     await page.waitForURL(url("/api/docs"));
@@ -102,6 +114,7 @@ describe("API keys in Chromium", () => {
   });
 
   it("looks right in both themes, on a desktop and at phone width (screenshots for review)", async () => {
+    await signedUp("Shot Taker");
     for (const theme of ["light", "dark"] as const) {
       for (const [width, height] of [
         [1280, 900],

@@ -1,5 +1,5 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { VenueServer } from "../apps/api/test/helpers/venue-server.ts";
 import { launchChromium } from "./helpers/browser.ts";
 import { type RunningSystem, startSystem } from "./helpers/system.ts";
@@ -15,6 +15,7 @@ describe("trading on a replayed Binance feed in the browser", () => {
   let venue: VenueServer;
   let system: RunningSystem;
   let browser: Browser;
+  let context: BrowserContext | undefined;
   let page: Page;
   let keepAlive: NodeJS.Timeout | undefined;
   let tradeId = 5000;
@@ -40,6 +41,7 @@ describe("trading on a replayed Binance feed in the browser", () => {
   });
   /** Sends a bookTicker every 300 ms, as a busy market would; stopping it is a stale period. */
   const keepFresh = () => {
+    clearInterval(keepAlive);
     keepAlive = setInterval(() => {
       if (venue.isOpen()) venue.send(bookTicker());
     }, 300);
@@ -87,7 +89,11 @@ describe("trading on a replayed Binance feed in the browser", () => {
       }),
       launchChromium(),
     ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await waitForVenue(() => venue.connections > 0 && venue.isOpen());
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
   });
   afterAll(async () => {
     clearInterval(keepAlive);
@@ -98,16 +104,31 @@ describe("trading on a replayed Binance feed in the browser", () => {
 
   const ticket = () => page.getByTestId("order-ticket");
 
-  it("shows the replayed prices, where they come from and the real quote asset", async () => {
+  /**
+   * Each test starts from a fresh market at `price` (a trade, then book tickers every 300 ms) and
+   * a new trader in a browser profile of its own, on the dashboard showing that price.
+   */
+  async function freshTraderAt(price: string, name: string): Promise<void> {
     await waitForVenue(() => venue.connections > 0 && venue.isOpen());
-    venue.send(trade("64123.45000000", "0.25000000"));
+    venue.send(trade(price, "0.25000000"));
     keepFresh();
+    context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    page = await context.newPage();
     await page.goto(`${system.webUrl}/register`);
-    await page.getByLabel("Name").fill("Lena Live");
-    await page.getByLabel("Email").fill(`lena-${Date.now()}@example.com`);
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Email").fill(`${name.split(" ")[0]?.toLowerCase()}-${Date.now()}@example.com`);
     await page.getByLabel("Password").fill("practise on real prices");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/dashboard/);
+    await page.getByTestId("connection-status").filter({ hasText: "Live · Binance" }).waitFor();
+    await page
+      .getByTestId("price-BTC-USD")
+      .filter({ hasText: groupThousands(price) })
+      .waitFor();
+  }
+
+  it("shows the replayed prices, where they come from and the real quote asset", async () => {
+    await freshTraderAt("64123.45000000", "Lena Live");
     await page.getByTestId("price-BTC-USD").filter({ hasText: "64,123.45" }).waitFor();
     await page
       .getByTestId("chart-source")
@@ -117,6 +138,7 @@ describe("trading on a replayed Binance feed in the browser", () => {
   });
 
   it("fills a market order at the replayed price", async () => {
+    await freshTraderAt("64123.45000000", "Mo Market");
     await ticket().getByLabel("Quantity (BTC)").fill("0.1");
     await ticket().getByRole("button", { name: "Buy BTC" }).click();
     // Slippage 0: at the last replayed trade.
@@ -125,6 +147,7 @@ describe("trading on a replayed Binance feed in the browser", () => {
   });
 
   it("refuses a market order during a stale period and shows why, then resumes by itself", async () => {
+    await freshTraderAt("64150.00000000", "Stan Stale");
     clearInterval(keepAlive);
     // Nothing from the venue for MARKET_STALE_SECONDS (2 s): the page says so.
     await page.getByTestId("stale-notice").waitFor({ timeout: 30_000 });
@@ -148,6 +171,13 @@ describe("trading on a replayed Binance feed in the browser", () => {
     await page.getByTestId("toast").filter({ hasText: "Bought 0.05 BTC at 64,200" }).waitFor();
   });
 });
+
+/** "64123.45000000" as the page shows it: "64,123.45". */
+function groupThousands(price: string): string {
+  const [whole = "0", fraction = ""] = price.split(".");
+  const cents = `${fraction}00`.slice(0, 2);
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`;
+}
 
 async function waitForVenue(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -200,17 +200,28 @@ describe("signing in with an OpenID Connect provider, in Chromium", () => {
   });
 
   it("refuses a linking attempt for a provider account that belongs to someone else", async () => {
+    // The provider account "gus" opens an account of its own; Faye, a password account, then tries to link it.
+    const owner = await browser.newContext();
+    await (await signInWithProvider(owner, "gus")).waitForURL(url("/dashboard"));
+    const gus = (await me(owner)).body?.id;
+    await owner.close();
+    await register("Faye", "faye@example.com", "faye's long password");
     const context = await browser.newContext();
-    const page = await signInWithPassword(context, "dan@example.com", "dan's long password", "/settings");
+    const page = await signInWithPassword(context, "faye@example.com", "faye's long password", "/settings");
     await page
       .getByTestId("provider-oidc")
       .getByRole("button", { name: `Link ${PROVIDER_NAME}` })
       .click();
-    await logInAtProvider(page, "ada");
+    await logInAtProvider(page, "gus");
     await page.waitForURL((u) => u.pathname === "/settings");
     await page.getByText("already signs in to another Tradeboard account").waitFor();
-    expect((await me(context)).body?.email).toBe("dan@example.com");
+    expect((await me(context)).body?.email).toBe("faye@example.com");
     await context.close();
+    // Still gus's: signing in with the provider lands on gus's account, not Faye's.
+    const again = await browser.newContext();
+    await (await signInWithProvider(again, "gus")).waitForURL(url("/dashboard"));
+    expect((await me(again)).body?.id).toBe(gus);
+    await again.close();
   });
 
   it("refuses a replayed callback, a tampered state and a code issued to another client, creating nothing", async () => {
