@@ -26,6 +26,7 @@ describe("Binance spot adapter against a local replay of its documented streams"
   let snapshot = held();
   const ticks: Tick[] = [];
   const statuses: string[] = [];
+  const gaps: [string, number][] = [];
   const logs: string[] = [];
   const depthRequests = () => server.requests.filter((r) => r.startsWith("/api/v3/depth")).length;
 
@@ -47,6 +48,7 @@ describe("Binance spot adapter against a local replay of its documented streams"
     });
     feed.start((tick) => ticks.push(tick), new Map(), {
       status: (symbol, s) => statuses.push(`${symbol}:${s.stale ? s.reason : "fresh"}`),
+      gap: (symbol, since) => gaps.push([symbol, since]),
     });
   });
   afterAll(async () => {
@@ -231,5 +233,17 @@ describe("Binance spot adapter against a local replay of its documented streams"
     await until(() => statuses.includes("BTC-USD:fresh"), "fresh");
     expect(ticks).toHaveLength(4);
     expect(feed.book("BTC-USD")?.bids).toEqual([{ price: "64100.00", quantity: "1" }]);
+  });
+
+  it("a jump in the trade ids on a live connection reports the trades missed since the last one seen", async () => {
+    gaps.length = 0;
+    server.send(
+      trade(1006, "64031.00000000", "0.10000000", T0 + 62_000), // the next id: nothing missed
+      trade(1009, "64032.00000000", "0.10000000", T0 + 65_000), // 1007 and 1008 never came
+    );
+    await until(() => ticks.length === 6, "both trades");
+    expect(gaps).toEqual([["BTC-USD", T0 + 62_000]]);
+    expect(ticks.at(-1)?.price, "the trade itself still counts").toBe("64032.00000000");
+    expect(logs.at(-1)).toContain("trade id 1009 after 1006");
   });
 });

@@ -29,6 +29,7 @@ describe("Kraken WebSocket v2 adapter against a local replay of its documented m
   let feed: KrakenFeed;
   let clock = T0;
   const ticks: Tick[] = [];
+  const gaps: [string, number][] = [];
   const statuses: string[] = [];
   const logs: string[] = [];
   const bookSubscriptions = () =>
@@ -54,6 +55,7 @@ describe("Kraken WebSocket v2 adapter against a local replay of its documented m
     });
     feed.start((tick) => ticks.push(tick), new Map(), {
       status: (symbol, s) => statuses.push(`${symbol}:${s.stale ? s.reason : "fresh"}`),
+      gap: (symbol, since) => gaps.push([symbol, since]),
     });
   });
   afterAll(async () => {
@@ -197,5 +199,17 @@ describe("Kraken WebSocket v2 adapter against a local replay of its documented m
     server.send(snapshotText(crc32(SNAPSHOT_STRING)));
     await until(() => statuses.length === 2, "fresh");
     expect(statuses[1]).toBe("BTC-USD:fresh");
+  });
+
+  it("a jump in the trade ids on a live connection reports the trades missed since the last one seen", async () => {
+    gaps.length = 0;
+    const seen = ticks.length;
+    server.send(
+      tradeText(404, "45291.00", "0.10000000", "2026-03-01T12:01:10Z"), // the next id: nothing missed
+      tradeText(407, "45292.00", "0.10000000", "2026-03-01T12:01:20Z"), // 405 and 406 never came
+    );
+    await until(() => ticks.length === seen + 2, "both trades");
+    expect(gaps).toEqual([["BTC-USD", Date.UTC(2026, 2, 1, 12, 1, 10)]]);
+    expect(logs.at(-1)).toContain("trade id 407 after 404");
   });
 });

@@ -4,6 +4,7 @@ import { type Database, listCandles } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/server.ts";
+import { RECHECK_DELAY_MS } from "../src/services/markets.ts";
 import { signedInUser, testConfig } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 import { until, VenueServer } from "./helpers/venue-server.ts";
@@ -201,6 +202,26 @@ describe.each(testDrivers)("the api on a live venue feed (Coinbase, replayed loc
     const filled = (await call("GET", `/api/trades/${limit.json().id}`)).json();
     expect(filled.status).toBe("filled");
     socket.socket.close();
+  });
+
+  it("fetches again, once it has closed, the minute the data came back in (its first trades were lost)", async () => {
+    // Back at 12:03:30: the trades of 12:03:00–12:03:30 never arrived. 12:03 closes; its candle settles.
+    const requestsBefore = candleRequests.length;
+    clock = Date.UTC(2026, 2, 1, 12, 4, 0) + RECHECK_DELAY_MS;
+    venue.send(trade("63995.00", "0.1", clock));
+    await until(() => app.markets.get("BTC-USD")?.ticker.price === "63995.00", "the trade of 12:04");
+    await until(() => candleRequests.length > requestsBefore, "the recheck");
+    await app.markets.repaired();
+    const minute = Date.UTC(2026, 2, 1, 12, 3);
+    expect(candleRequests.slice(requestsBefore)).toEqual([{ start: minute, end: minute + MINUTE - 1_000 }]);
+    const [stored] = await listCandles(database.db, { symbol: "BTC-USD", interval: "1m", from: minute, limit: 1 });
+    // The venue's candle, not the two trades seen after the reconnect (63900.00 × 0.2, 63990.00 × 0.1).
+    expect([stored?.time, Number(stored?.close), Number(stored?.volume)]).toEqual([
+      minute,
+      64000 + ((minute / MINUTE) % 7),
+      0.1,
+    ]);
+    expect(app.markets.get("BTC-USD")?.stale, "prices stayed usable meanwhile").toBe(false);
   });
 });
 

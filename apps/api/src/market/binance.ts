@@ -58,7 +58,7 @@ export class BinanceFeed extends LiveFeed {
   protected override readonly maxConnectionMs = 23 * 3_600_000 + 50 * 60_000;
   private readonly byStream = new Map<string, string>();
   private readonly depth = new Map<string, DepthState>();
-  private readonly lastTradeId = new Map<string, number>();
+  private readonly lastTrade = new Map<string, { id: number; time: number }>();
 
   constructor(options: LiveFeedOptions) {
     super({ restIntervalMs: 100, ...options });
@@ -99,10 +99,12 @@ export class BinanceFeed extends LiveFeed {
       const quantity = decimalField(data.q, "q");
       const time = updateId(data.T, "T");
       this.touch(live);
-      const last = this.lastTradeId.get(symbol);
+      const last = this.lastTrade.get(symbol);
       // Trade ids only grow: an older or repeated one was already counted.
-      if (last !== undefined && id <= last) return;
-      this.lastTradeId.set(symbol, id);
+      if (last !== undefined && id <= last.id) return;
+      // They also grow one by one: a jump is trades this connection never delivered.
+      if (last !== undefined && id > last.id + 1) this.missedTrades(live, last.time, `trade id ${id} after ${last.id}`);
+      this.lastTrade.set(symbol, { id, time });
       this.trade(live, price, quantity, time);
       return;
     }

@@ -30,6 +30,12 @@ export interface FeedHooks {
   /** A market turned stale or fresh (called on transitions only). */
   status?(symbol: string, status: MarketStatus): void;
   connection?(connection: FeedConnection): void;
+  /**
+   * Trades of this market were missed since `since` (ms; a jump in the
+   * venue's trade ids) while the connection stayed up: the prices are right,
+   * but the candles of those minutes must come again from the venue.
+   */
+  gap?(symbol: string, since: number): void;
 }
 
 /**

@@ -93,7 +93,7 @@ export class KrakenFeed extends LiveFeed {
   protected readonly defaultRestUrl = "https://api.kraken.com";
   protected override readonly pingIntervalMs = 30_000;
   private readonly bySymbol = new Map<string, string>();
-  private readonly lastTradeId = new Map<string, bigint>();
+  private readonly lastTrade = new Map<string, { id: bigint; time: number }>();
   private readonly lastBookTime = new Map<string, number>();
   private requestId = 0;
 
@@ -181,9 +181,11 @@ export class KrakenFeed extends LiveFeed {
     if (!live) return;
     this.touch(live);
     const id = BigInt(trade.trade_id);
-    const last = this.lastTradeId.get(live.market.symbol);
-    if (last !== undefined && id <= last) return;
-    this.lastTradeId.set(live.market.symbol, id);
+    const last = this.lastTrade.get(live.market.symbol);
+    if (last !== undefined && id <= last.id) return;
+    // Trade ids are sequential per book: a jump is trades this connection never delivered.
+    if (last !== undefined && id > last.id + 1n) this.missedTrades(live, last.time, `trade id ${id} after ${last.id}`);
+    this.lastTrade.set(live.market.symbol, { id, time });
     this.trade(live, price, qty, time);
   }
 

@@ -204,6 +204,12 @@ export abstract class LiveFeed implements MarketFeed {
     this.touch(live);
   }
 
+  /** Trades were missed since `since` (the venue's trade ids jumped): the venue's candles replace those minutes. */
+  protected missedTrades(live: LiveMarket, since: number, why: string): void {
+    this.log("warn", `${this.source} ${live.market.symbol}: ${why}; its candles will be fetched again`);
+    this.hooks.gap?.(live.market.symbol, since);
+  }
+
   /** A gap on the whole connection (Coinbase's sequence numbers): every market resyncs on a new connection. */
   protected reconnectForResync(why: string): void {
     for (const live of this.markets.values()) this.beginResync(live, why);

@@ -46,7 +46,17 @@ interface MarketState {
   /** The gap is data lost on a live connection (not the first backfill): the market stays stale while it is repaired. */
   gapLost: boolean;
   repairing: boolean;
+  /**
+   * Minutes that lost trades but were still forming when repaired (the minute
+   * the data came back in, or one whose trade ids jumped): from this open
+   * time, fetched again from the venue at `recheckAt`, once they have closed.
+   */
+  recheckFrom: number | null;
+  recheckAt: number | null;
 }
+
+/** How long after a minute closes its candle is asked of the venue (its candles settle a few seconds late). */
+export const RECHECK_DELAY_MS = 10_000;
 
 const STALE_TEXT: Record<StaleReason, string> = {
   connecting: "has not sent data yet",
@@ -103,6 +113,10 @@ export class MarketService {
     const lastPrices = new Map([...this.markets].map(([symbol, state]) => [symbol, state.price]));
     this.deps.feed.start((tick) => this.onTick(tick), lastPrices, {
       status: (symbol, status) => this.onStatus(symbol, status.stale, status.reason),
+      gap: (symbol, since) => {
+        const state = this.markets.get(symbol);
+        if (state) this.scheduleRecheck(state, candleOpenTime(since, "1m"));
+      },
       connection: (connection) => {
         this.connection = connection;
       },
@@ -112,7 +126,10 @@ export class MarketService {
     for (const state of this.markets.values()) if (state.gapFrom !== null) this.repair(state);
     if (this.deps.feed.history) {
       this.retryTimer = setInterval(() => {
-        for (const state of this.markets.values()) if (state.gapFrom !== null && !state.stale) this.repair(state);
+        for (const state of this.markets.values()) {
+          if (state.gapFrom !== null && !state.stale) this.repair(state);
+          this.recheckIfDue(state);
+        }
       }, 30_000).unref();
     }
   }
@@ -220,7 +237,11 @@ export class MarketService {
     }
     // Only data lost on the connection keeps a market stale while it is repaired; the first backfill does not.
     state.stale = stale || (state.repairing && state.gapLost);
-    if (!stale && state.gapFrom !== null) this.repair(state);
+    if (!stale && state.gapFrom !== null) {
+      // The minute the data came back in lost its first trades too: asked again once it has closed.
+      if (state.gapLost) this.scheduleRecheck(state, candleOpenTime(this.now(), "1m"));
+      this.repair(state);
+    }
     if (state.stale !== wasStale) {
       this.deps.log?.(`${symbol}: ${state.stale ? `stale (${reason})` : "fresh"} on ${this.deps.feed.source}`);
       this.publishTicker(state);
@@ -230,6 +251,21 @@ export class MarketService {
   private publishTicker(state: MarketState): void {
     state.ticker = this.computeTicker(state);
     this.deps.publisher?.publish(tickerChannel(state.spec.symbol), "ticker", state.ticker);
+  }
+
+  private scheduleRecheck(state: MarketState, fromMinute: number): void {
+    state.recheckFrom = Math.min(state.recheckFrom ?? fromMinute, fromMinute);
+    state.recheckAt = candleOpenTime(this.now(), "1m") + MINUTE_MS + RECHECK_DELAY_MS;
+  }
+
+  /** Once the minutes that lost trades have closed, their candles come from the venue (prices stay usable meanwhile). */
+  private recheckIfDue(state: MarketState): void {
+    if (state.recheckAt === null || state.recheckFrom === null || this.now() < state.recheckAt) return;
+    if (state.repairing || state.stale) return;
+    state.gapFrom = Math.min(state.gapFrom ?? state.recheckFrom, state.recheckFrom);
+    state.recheckFrom = null;
+    state.recheckAt = null;
+    this.repair(state);
   }
 
   /**
@@ -342,6 +378,7 @@ export class MarketService {
   private onTick(tick: Tick): void {
     const state = this.markets.get(tick.symbol);
     if (!state || tick.time < state.time) return;
+    if (state.recheckAt !== null) this.recheckIfDue(state);
     state.price = tick.price;
     state.time = tick.time;
     const publisher = this.deps.publisher;
@@ -492,6 +529,8 @@ export class MarketService {
       gapFrom: live && from < currentMinute ? from : null,
       gapLost: false,
       repairing: false,
+      recheckFrom: null,
+      recheckAt: null,
     };
     state.ticker = this.computeTicker(state);
     return state;
