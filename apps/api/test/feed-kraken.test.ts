@@ -213,3 +213,54 @@ describe("Kraken WebSocket v2 adapter against a local replay of its documented m
     expect(logs.at(-1)).toContain("trade id 407 after 404");
   });
 });
+
+describe("Kraken's keep-alive rules", () => {
+  let server: VenueServer;
+  let feed: KrakenFeed;
+  let clock = T0;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    server = await VenueServer.start();
+    feed = new KrakenFeed({
+      markets: [{ symbol: "BTC-USD", base: "BTC", quote: "USD" }],
+      wsUrl: server.wsUrl,
+      restUrl: server.restUrl,
+      staleMs: 10_000,
+      now: () => clock,
+      random: () => 0,
+      reconnectBaseMs: 10,
+      restIntervalMs: 0,
+      checkIntervalMs: 0,
+      // Kraken's is 30 s; a short one here so the test sees several.
+      pingIntervalMs: 20,
+      log: (_level, message) => logs.push(message),
+    });
+    feed.start(() => {}, new Map(), {});
+  });
+  afterAll(async () => {
+    feed?.stop();
+    await server?.close();
+  });
+
+  const pings = () =>
+    server.received.filter((r) => (r.message as { method?: string }).method === "ping").map((r) => r.message);
+
+  it("sends v2 pings with increasing request ids while connected", async () => {
+    await until(() => pings().length >= 2, "two pings");
+    const [first, second] = pings() as { method: string; req_id: number }[];
+    expect(first).toEqual({ method: "ping", req_id: expect.any(Number) });
+    expect(second?.req_id).toBeGreaterThan(first?.req_id ?? Number.POSITIVE_INFINITY);
+  });
+
+  it("drops a connection silent for three times the stale limit and opens a new one", async () => {
+    expect(server.connections).toBe(1);
+    clock += 29_000;
+    feed.checkStale();
+    expect(server.connections, "not yet: 30 s at least").toBe(1);
+    clock += 1_000;
+    feed.checkStale();
+    await until(() => server.connections === 2, "a new connection");
+    expect(logs.some((l) => l.includes("no message for 30 s; reconnecting"))).toBe(true);
+  });
+});

@@ -28,6 +28,8 @@ export interface LiveFeedOptions {
   bookDepth?: number;
   /** Overrides the venue's connection lifetime limit (tests). */
   maxConnectionMs?: number;
+  /** Overrides the venue's application-level ping interval (tests). */
+  pingIntervalMs?: number;
 }
 
 interface LiveMarket {
@@ -289,7 +291,8 @@ export abstract class LiveFeed implements MarketFeed {
       } catch (error) {
         this.log("warn", `${this.source}: subscribing failed: ${(error as Error).message}`);
       }
-      if (this.pingIntervalMs) pingTimer = setInterval(() => this.ping(ws), this.pingIntervalMs).unref();
+      const pingEvery = this.options.pingIntervalMs ?? this.pingIntervalMs;
+      if (pingEvery) pingTimer = setInterval(() => this.ping(ws), pingEvery).unref();
       const lifetime = this.options.maxConnectionMs ?? this.maxConnectionMs;
       if (lifetime) {
         recycleTimer = setTimeout(() => {
