@@ -24,6 +24,23 @@ const tradeText = (id: number, price: string, qty: string, timestamp: string) =>
   `{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":${price},"qty":${qty},"ord_type":"market","trade_id":${id},"timestamp":"${timestamp}"}]}`;
 const heartbeat = '{"channel":"heartbeat"}';
 
+/** The adapter on the local replay, on the test's clock, with no timers of its own but the ones a test asks for. */
+function krakenFeed(server: VenueServer, now: () => number, logs: string[], extra: { pingIntervalMs?: number } = {}) {
+  return new KrakenFeed({
+    markets: [{ symbol: "BTC-USD", base: "BTC", quote: "USD" }],
+    wsUrl: server.wsUrl,
+    restUrl: server.restUrl,
+    staleMs: 10_000,
+    now,
+    random: () => 0,
+    reconnectBaseMs: 10,
+    restIntervalMs: 0,
+    checkIntervalMs: 0,
+    log: (_level, message) => logs.push(message),
+    ...extra,
+  });
+}
+
 describe("Kraken WebSocket v2 adapter against a local replay of its documented messages", () => {
   let server: VenueServer;
   let feed: KrakenFeed;
@@ -41,18 +58,7 @@ describe("Kraken WebSocket v2 adapter against a local replay of its documented m
 
   beforeAll(async () => {
     server = await VenueServer.start();
-    feed = new KrakenFeed({
-      markets: [{ symbol: "BTC-USD", base: "BTC", quote: "USD" }],
-      wsUrl: server.wsUrl,
-      restUrl: server.restUrl,
-      staleMs: 10_000,
-      now: () => clock,
-      random: () => 0,
-      reconnectBaseMs: 10,
-      restIntervalMs: 0,
-      checkIntervalMs: 0,
-      log: (_level, message) => logs.push(message),
-    });
+    feed = krakenFeed(server, () => clock, logs);
     feed.start((tick) => ticks.push(tick), new Map(), {
       status: (symbol, s) => statuses.push(`${symbol}:${s.stale ? s.reason : "fresh"}`),
       gap: (symbol, since) => gaps.push([symbol, since]),
@@ -222,20 +228,8 @@ describe("Kraken's keep-alive rules", () => {
 
   beforeAll(async () => {
     server = await VenueServer.start();
-    feed = new KrakenFeed({
-      markets: [{ symbol: "BTC-USD", base: "BTC", quote: "USD" }],
-      wsUrl: server.wsUrl,
-      restUrl: server.restUrl,
-      staleMs: 10_000,
-      now: () => clock,
-      random: () => 0,
-      reconnectBaseMs: 10,
-      restIntervalMs: 0,
-      checkIntervalMs: 0,
-      // Kraken's is 30 s; a short one here so the test sees several.
-      pingIntervalMs: 20,
-      log: (_level, message) => logs.push(message),
-    });
+    // Kraken's ping interval is 30 s; a short one here so the test sees several.
+    feed = krakenFeed(server, () => clock, logs, { pingIntervalMs: 20 });
     feed.start(() => {}, new Map(), {});
   });
   afterAll(async () => {
