@@ -10,6 +10,7 @@ export * from "./health.ts";
 export * from "./markets.ts";
 export * from "./realtime.ts";
 export * from "./seed-env.ts";
+export * from "./session-lifetimes.ts";
 export * from "./sessions.ts";
 export * from "./sign-in.ts";
 export * from "./siwe-statements.ts";

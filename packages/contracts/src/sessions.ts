@@ -43,8 +43,3 @@ export type CreateSessionResponse = z.infer<typeof createSessionResponse>;
 export const sessionRefBody = z.strictObject({ sessionId: z.uuid(), userId: z.uuid() });
 export type SessionRefBody = z.infer<typeof sessionRefBody>;
 export const sessionCheckResponse = z.object({ active: z.boolean() });
-
-/** How long a session token lives (Auth.js `maxAge`), for both apps. */
-export const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
-/** How long an emailed sign-in or password-reset link can be used. */
-export const SIGN_IN_LINK_TTL_SECONDS = 10 * 60;
