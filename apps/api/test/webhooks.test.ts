@@ -24,8 +24,27 @@ describe("webhook targets", () => {
     ["fd00::1", true],
     ["fe80::1", true],
     ["::ffff:127.0.0.1", true],
+    ["::ffff:7f00:1", true],
+    ["::ffff:a00:1", true],
+    // IPv4-compatible (deprecated), ::/96: the kernel may route them to the embedded IPv4.
+    ["::127.0.0.1", true],
+    ["::808:808", true],
+    // Site-local (deprecated), fec0::/10.
+    ["fec0::1", true],
+    ["feff::1", true],
+    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address: internal when it is.
+    ["64:ff9b::127.0.0.1", true],
+    ["64:ff9b::a9fe:a9fe", true],
+    ["64:ff9b::c0a8:101", true],
+    ["2002:7f00:1::1", true],
+    ["2002:a00:1::", true],
+    ["2002:c0a8:101:1::1", true],
+    // The local-use NAT64 prefix (RFC 8215) translates into whatever the operator chose.
+    ["64:ff9b:1::808:808", true],
     ["8.8.8.8", false],
     ["2606:4700:4700::1111", false],
+    ["64:ff9b::808:808", false],
+    ["2002:808:808::1", false],
   ])("%s is internal: %s", (address, expected) => expect(isInternalAddress(address)).toBe(expected));
 
   it("refuses internal hosts written in the URL unless allowed", () => {

@@ -1,54 +1,12 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { lookup } from "node:dns";
 import http from "node:http";
 import https from "node:https";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP } from "node:net";
 import { type Db, recordWebhookAttempt } from "@tradeboard/db";
+import { isInternalAddress } from "./webhook-address.ts";
+import { guardedLookup } from "./webhook-lookup.ts";
 
-/** Addresses a webhook must never reach: private, loopback, link-local, shared, multicast, reserved. */
-const internal = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const) {
-  internal.addSubnet(network, prefix, "ipv4");
-}
-for (const [network, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const) {
-  internal.addSubnet(network, prefix, "ipv6");
-}
-
-export function isInternalAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return internal.check(mapped, "ipv4");
-  const family = isIP(address);
-  return family === 0 || internal.check(address, family === 4 ? "ipv4" : "ipv6");
-}
-
-/** Refuses a webhook URL whose host is literally an internal address (names are checked when resolved). */
-export function checkWebhookUrl(url: string, allowInternal: boolean): string | null {
-  const { protocol, hostname } = new URL(url);
-  if (protocol !== "http:" && protocol !== "https:") return "webhookUrl must be an http(s) URL";
-  const host = hostname.replace(/^\[|\]$/g, "");
-  if (!allowInternal && (host === "localhost" || (isIP(host) !== 0 && isInternalAddress(host)))) {
-    return "webhookUrl may not point at a private, loopback or link-local address";
-  }
-  return null;
-}
+export { checkWebhookUrl, isInternalAddress } from "./webhook-address.ts";
 
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64url")}`;
@@ -60,6 +18,7 @@ export function signWebhook(secret: string, body: string): string {
 
 export interface WebhookJob {
   eventId: string;
+  userId?: string;
   url: string;
   secret: string;
   body: string;
@@ -149,15 +108,7 @@ export class WebhookSender {
   /** POSTs with a lookup that refuses internal addresses at connect time (no DNS-rebinding way round the check). */
   private post(job: WebhookJob): Promise<number> {
     const url = new URL(job.url);
-    const guardedLookup: LookupFunction = (hostname, options, callback) => {
-      lookup(hostname, { ...options, all: false }, (err, address, family) => {
-        if (err) return callback(err, "", 0);
-        if (!this.deps.allowInternal && isInternalAddress(address as string)) {
-          return callback(new Error(`refused: ${hostname} resolves to an internal address`), "", 0);
-        }
-        callback(null, address as string, family);
-      });
-    };
+    const guarded = guardedLookup(this.deps.allowInternal);
     const client = url.protocol === "https:" ? https : http;
     const literal = url.hostname.replace(/^\[|\]$/g, "");
     if (!this.deps.allowInternal && isIP(literal) !== 0 && isInternalAddress(literal)) {
@@ -168,7 +119,7 @@ export class WebhookSender {
         url,
         {
           method: "POST",
-          lookup: guardedLookup,
+          lookup: guarded,
           timeout: this.deps.timeoutMs ?? 5_000,
           headers: {
             "content-type": "application/json",
