@@ -1,14 +1,17 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
+import type { LookupOptions, lookup } from "node:dns";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, LookupFunction } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
-import { type Database, insertUser } from "@tradeboard/db";
+import { alertEvents, type Database, insertAlert, insertAlertEvent, insertUser } from "@tradeboard/db";
+import { eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
-import { checkWebhookUrl, isInternalAddress } from "../src/services/webhooks.ts";
+import { guardedLookup } from "../src/services/webhook-lookup.ts";
+import { checkWebhookUrl, isInternalAddress, WebhookSender } from "../src/services/webhooks.ts";
 import { sessionCookie, testApp } from "./helpers/app.ts";
-import { openTestDatabase } from "./helpers/database.ts";
+import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "ETH-USD");
 
@@ -214,5 +217,142 @@ describe("alert webhooks", () => {
     expect(res.json().error.fields.webhookUrl).toMatch(/private, loopback or link-local/);
     await strict.app.close();
     await strictDb.close();
+  });
+});
+
+/** A user, an alert with a webhook and one firing of it, straight in the database. */
+async function firedEvent(database: Database, url: string) {
+  const user = await insertUser(database.db, {
+    email: `hook-${randomUUID()}@example.com`,
+    name: "Hook",
+    passwordHash: null,
+  });
+  const alert = await insertAlert(database.db, {
+    userId: user.id,
+    symbol: "ETH-USD",
+    condition: "above",
+    price: "3100",
+    frequency: "once",
+    status: "triggered",
+    webhookUrl: url,
+  });
+  const event = await insertAlertEvent(database.db, {
+    alertId: alert.id,
+    userId: user.id,
+    symbol: "ETH-USD",
+    price: "3150",
+    webhookStatus: "pending",
+  });
+  const job = { eventId: event.id, userId: user.id, url, secret: "whsec_test", body: '{"type":"alert.triggered"}' };
+  return { user, alert, event, job };
+}
+
+async function eventRow(database: Database, id: string) {
+  const [row] = await database.db.select().from(alertEvents).where(eq(alertEvents.id, id));
+  if (!row) throw new Error(`no alert event ${id}`);
+  return row;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(testDrivers)("webhook delivery on %s", (driver) => {
+  let database: Database;
+  let receiver: Server;
+  let port: number;
+  const hits: string[] = [];
+  const senders: WebhookSender[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    receiver = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      req.resume();
+      req.on("end", () => res.writeHead(204).end());
+    });
+    // Every loopback address localhost may resolve to (127.0.0.1 and ::1) reaches the receiver.
+    await new Promise<void>((resolve) => receiver.listen(0, "::", resolve));
+    port = (receiver.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const sender of senders) sender.stop();
+    receiver?.closeAllConnections();
+    receiver?.close();
+    await database?.close();
+  });
+
+  function sender(options: Partial<ConstructorParameters<typeof WebhookSender>[0]> = {}) {
+    const created = new WebhookSender({ db: database.db, allowInternal: true, retryBaseMs: 20, ...options });
+    senders.push(created);
+    return created;
+  }
+
+  it("delivers to a host name (Node's connect asks the lookup for every address)", async () => {
+    const { job } = await firedEvent(database, `http://localhost:${port}/named`);
+    sender().send(job);
+    await waitFor(async () => (await eventRow(database, job.eventId)).webhookStatus !== "pending");
+    expect(await eventRow(database, job.eventId)).toMatchObject({
+      webhookStatus: "delivered",
+      webhookAttempts: 1,
+      webhookError: null,
+    });
+    expect(hits).toContain("/named");
+  });
+
+  it("refuses a name that resolves to an internal address, without connecting", async () => {
+    const { job } = await firedEvent(database, `http://localhost:${port}/refused-name`);
+    sender({ allowInternal: false }).send(job);
+    await waitFor(async () => (await eventRow(database, job.eventId)).webhookStatus !== "pending");
+    const row = await eventRow(database, job.eventId);
+    expect(row).toMatchObject({ webhookStatus: "failed", webhookAttempts: 1 });
+    expect(row.webhookError).toMatch(/^refused: localhost resolves to an internal address/);
+    expect(hits).not.toContain("/refused-name");
+  });
+});
+
+describe("the guarded lookup", () => {
+  const resolver = (answers: { address: string; family: number }[]): typeof lookup =>
+    ((_host: string, options: LookupOptions, callback: (...args: unknown[]) => void) => {
+      if (options.all) callback(null, answers);
+      else callback(null, answers[0]?.address, answers[0]?.family);
+    }) as unknown as typeof lookup;
+  const ask = (guard: LookupFunction, all: boolean) =>
+    new Promise<{ error: Error | null; address: unknown; family?: number }>((resolve) =>
+      guard("hooks.example", { all }, (error, address, family) => resolve({ error, address, family })),
+    );
+
+  it("answers every address when asked for all, and refuses if any one of them is internal", async () => {
+    const publicOnly = guardedLookup(
+      false,
+      resolver([
+        { address: "2606:4700:4700::1111", family: 6 },
+        { address: "1.1.1.1", family: 4 },
+      ]),
+    );
+    expect(await ask(publicOnly, true)).toEqual({
+      error: null,
+      address: [
+        { address: "2606:4700:4700::1111", family: 6 },
+        { address: "1.1.1.1", family: 4 },
+      ],
+      family: undefined,
+    });
+    expect(await ask(publicOnly, false)).toMatchObject({ error: null, address: "2606:4700:4700::1111", family: 6 });
+    const mixed = guardedLookup(
+      false,
+      resolver([
+        { address: "1.1.1.1", family: 4 },
+        { address: "10.0.0.7", family: 4 },
+      ]),
+    );
+    for (const all of [true, false]) {
+      const answer = await ask(mixed, all);
+      expect(answer.error?.message).toBe("refused: hooks.example resolves to an internal address (10.0.0.7)");
+    }
   });
 });

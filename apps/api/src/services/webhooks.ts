@@ -120,6 +120,8 @@ export class WebhookSender {
         {
           method: "POST",
           lookup: guarded,
+          // A fresh connection each time: a pooled keep-alive socket would skip the guarded lookup.
+          agent: false,
           timeout: this.deps.timeoutMs ?? 5_000,
           headers: {
             "content-type": "application/json",
