@@ -313,6 +313,28 @@ describe.each(testDrivers)("webhook delivery on %s", (driver) => {
     expect(row.webhookError).toMatch(/^refused: localhost resolves to an internal address/);
     expect(hits).not.toContain("/refused-name");
   });
+  it("contains a failed database write: logged, not posted again, no unhandled rejection, the next delivery still goes", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const logs: string[] = [];
+      const one = sender({ concurrency: 1, log: (message) => logs.push(message) });
+      const { job: good } = await firedEvent(database, `http://localhost:${port}/after-broken-write`);
+      // Not a uuid: recording this delivery fails in the database.
+      one.send({ ...good, eventId: "not-a-uuid", url: `http://localhost:${port}/broken-write` });
+      one.send(good);
+      await waitFor(async () => (await eventRow(database, good.eventId)).webhookStatus === "delivered");
+      await waitFor(() => logs.some((m) => m.includes("not-a-uuid")));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      // The receiver answered 2xx: a failed record of it must not make it a failed delivery, posted again.
+      expect(hits.filter((h) => h === "/broken-write")).toHaveLength(1);
+      expect(logs.find((m) => m.includes("not-a-uuid"))).toMatch(/could not be recorded/);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
 
 describe("the guarded lookup", () => {

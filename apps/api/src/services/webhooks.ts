@@ -62,12 +62,19 @@ export class WebhookSender {
     while (this.running < (this.deps.concurrency ?? 4) && this.queue.length > 0) {
       const job = this.queue.shift();
       if (!job) break;
-      this.running++;
-      void this.deliver(job, 1).finally(() => {
+      this.start(job, 1);
+    }
+  }
+
+  /** Runs one attempt in a slot; whatever happens in it, the slot is given back and the failure logged. */
+  private start(job: WebhookJob, attempt: number): void {
+    this.running++;
+    this.deliver(job, attempt)
+      .catch((error: Error) => this.deps.log?.(`webhook for alert event ${job.eventId}: ${error.message}`))
+      .finally(() => {
         this.running--;
         this.pump();
       });
-    }
   }
 
   private async deliver(job: WebhookJob, attempt: number): Promise<void> {
@@ -76,7 +83,8 @@ export class WebhookSender {
     try {
       const status = await this.post(job);
       if (status >= 200 && status < 300) {
-        await recordWebhookAttempt(this.deps.db, { eventId: job.eventId, status: "delivered", error: null });
+        // Delivered is delivered: a failed record of it must not post it again.
+        await this.record(job, "delivered", null);
         return;
       }
       error = `HTTP ${status}`;
@@ -84,11 +92,7 @@ export class WebhookSender {
       error = (e as Error).message;
     }
     const last = attempt >= attempts || error?.startsWith("refused:");
-    await recordWebhookAttempt(this.deps.db, {
-      eventId: job.eventId,
-      status: last ? "failed" : "pending",
-      error,
-    }).catch(() => {});
+    await this.record(job, last ? "failed" : "pending", error);
     if (last) {
       this.deps.log?.(`webhook for alert event ${job.eventId} failed: ${error}`);
       return;
@@ -96,13 +100,17 @@ export class WebhookSender {
     const delay = (this.deps.retryBaseMs ?? 1_000) * 4 ** (attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.running++;
-      void this.deliver(job, attempt + 1).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.start(job, attempt + 1);
     }, delay);
     this.timers.add(timer);
+  }
+
+  private async record(job: WebhookJob, status: "pending" | "delivered" | "failed", error: string | null) {
+    try {
+      await recordWebhookAttempt(this.deps.db, { eventId: job.eventId, status, error });
+    } catch (e) {
+      this.deps.log?.(`webhook attempt for alert event ${job.eventId} could not be recorded: ${(e as Error).message}`);
+    }
   }
 
   /** POSTs with a lookup that refuses internal addresses at connect time (no DNS-rebinding way round the check). */
