@@ -93,6 +93,8 @@ const schema = (nodeEnv: string | undefined) =>
       /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
       ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
       WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+      /** How often due webhook deliveries (retries, and those pending at start) are read from the database. */
+      WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
       MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
       REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
       /** Chains a wallet may sign in on; development and test add the local chain 31337. */

@@ -79,6 +79,7 @@ export type ServerConfig = Pick<
       | "MAX_ACTIVE_ALERTS"
       | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
       | "WEBHOOK_RETRY_BASE_MS"
+      | "WEBHOOK_POLL_MS"
       | "WALLET_CHAIN_IDS"
       | "WALLET_RPC_URLS"
       | "SIWE_NONCE_TTL_SECONDS"
@@ -323,6 +324,8 @@ export async function buildServer(
       db,
       allowInternal: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS ?? 1_000,
+      pollMs: config.WEBHOOK_POLL_MS ?? 1_000,
+      now: deps.now,
       log: (message) => app.log.warn(message),
     }),
     allowInternalWebhooks: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
 import { guardedLookup } from "../src/services/webhook-lookup.ts";
 import { checkWebhookUrl, isInternalAddress, WebhookSender } from "../src/services/webhooks.ts";
-import { sessionCookie, testApp } from "./helpers/app.ts";
+import { sessionCookie, signedInUser, testApp } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "ETH-USD");
@@ -375,6 +375,80 @@ describe("the guarded lookup", () => {
     for (const all of [true, false]) {
       const answer = await ask(mixed, all);
       expect(answer.error?.message).toBe("refused: hooks.example resolves to an internal address (10.0.0.7)");
+    }
+  });
+});
+
+describe.each(testDrivers)("webhook retries across a restart on %s", (driver) => {
+  let database: Database;
+  let receiver: Server;
+  let target: string;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    let failed = false;
+    receiver = createServer((req, res) => {
+      hits.push(req.url ?? "");
+      req.resume();
+      req.on("end", () => {
+        // The first attempt fails; any later one succeeds.
+        if (!failed) {
+          failed = true;
+          res.writeHead(503).end();
+        } else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    receiver?.closeAllConnections();
+    receiver?.close();
+    await database?.close();
+  });
+
+  it("keeps the next attempt time in the database and resumes the retry after a restart", async () => {
+    let clock = Date.parse("2026-03-01T12:00:00Z");
+    const now = () => clock;
+    // A retry a minute away: the first instance is gone long before it is due.
+    const overrides = { ALERT_WEBHOOKS_ALLOW_PRIVATE: true, WEBHOOK_RETRY_BASE_MS: 60_000, WEBHOOK_POLL_MS: 20 };
+    const first = await testApp(database, overrides, { specs, now });
+    await first.app.markets.init();
+    await first.app.alerts.rebuild();
+    first.app.markets.start();
+    const { cookie } = await signedInUser(database, "restart");
+    await first.app.inject({ method: "POST", url: "/api/alerts/webhook-secret", headers: { cookie } });
+    first.feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const created = await first.app.inject({
+      method: "POST",
+      url: "/api/alerts",
+      headers: { cookie },
+      payload: { symbol: "ETH-USD", condition: "above", price: "3100.00", webhookUrl: `${target}/restart` },
+    });
+    expect(created.statusCode).toBe(201);
+    first.feed.trade("ETH-USD", "3150.00", { quantity: "1" });
+    await first.app.alerts.settled();
+    const event = async (app: FastifyInstance) =>
+      (await app.inject({ method: "GET", url: "/api/alerts/events", headers: { cookie } })).json().events[0] as {
+        webhookStatus: string;
+        webhookAttempts: number;
+      };
+    await waitFor(async () => (await event(first.app))?.webhookAttempts === 1);
+    expect(await event(first.app)).toMatchObject({ webhookStatus: "pending" });
+    expect(hits.filter((h) => h === "/restart")).toHaveLength(1);
+    await first.app.close();
+
+    clock += 61_000;
+    const second = await testApp(database, overrides, { specs, now });
+    await second.app.markets.init();
+    await second.app.alerts.rebuild();
+    try {
+      await waitFor(async () => (await event(second.app))?.webhookStatus !== "pending");
+      expect(await event(second.app)).toMatchObject({ webhookStatus: "delivered", webhookAttempts: 2 });
+      expect(hits.filter((h) => h === "/restart")).toHaveLength(2);
+    } finally {
+      await second.app.close();
     }
   });
 });
