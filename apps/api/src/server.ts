@@ -80,6 +80,12 @@ export type ServerConfig = Pick<
       | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
       | "WEBHOOK_RETRY_BASE_MS"
       | "WEBHOOK_POLL_MS"
+      | "WEBHOOK_TIMEOUT_MS"
+      | "WEBHOOK_CONCURRENCY"
+      | "WEBHOOK_CONCURRENCY_PER_USER"
+      | "WEBHOOK_MAX_QUEUED"
+      | "WEBHOOK_MAX_QUEUED_PER_USER"
+      | "WEBHOOK_MAX_RESPONSE_BYTES"
       | "WALLET_CHAIN_IDS"
       | "WALLET_RPC_URLS"
       | "SIWE_NONCE_TTL_SECONDS"
@@ -325,6 +331,12 @@ export async function buildServer(
       allowInternal: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS ?? 1_000,
       pollMs: config.WEBHOOK_POLL_MS ?? 1_000,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      concurrencyPerUser: config.WEBHOOK_CONCURRENCY_PER_USER,
+      maxQueued: config.WEBHOOK_MAX_QUEUED,
+      maxQueuedPerUser: config.WEBHOOK_MAX_QUEUED_PER_USER,
+      maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
       now: deps.now,
       log: (message) => app.log.warn(message),
     }),

@@ -3,13 +3,26 @@ import type { LookupOptions, lookup } from "node:dns";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, LookupFunction } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
-import { alertEvents, type Database, insertAlert, insertAlertEvent, insertUser } from "@tradeboard/db";
+import {
+  alertEvents,
+  type Database,
+  insertAlert,
+  insertAlertEvent,
+  insertUser,
+  scheduleWebhook,
+  users,
+} from "@tradeboard/db";
 import { eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
 import { guardedLookup } from "../src/services/webhook-lookup.ts";
-import { checkWebhookUrl, isInternalAddress, WebhookSender } from "../src/services/webhooks.ts";
+import {
+  checkWebhookUrl,
+  isInternalAddress,
+  WebhookSender,
+  type WebhookSenderOptions,
+} from "../src/services/webhooks.ts";
 import { sessionCookie, signedInUser, testApp } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
 
@@ -243,7 +256,10 @@ async function firedEvent(database: Database, url: string) {
     price: "3150",
     webhookStatus: "pending",
   });
-  const job = { eventId: event.id, userId: user.id, url, secret: "whsec_test", body: '{"type":"alert.triggered"}' };
+  const body = '{"type":"alert.triggered"}';
+  await database.db.update(users).set({ webhookSecret: "whsec_test" }).where(eq(users.id, user.id));
+  await scheduleWebhook(database.db, { eventId: event.id, payload: body, at: new Date() });
+  const job = { eventId: event.id, userId: user.id, url, secret: "whsec_test", body };
   return { user, alert, event, job };
 }
 
@@ -450,5 +466,136 @@ describe.each(testDrivers)("webhook retries across a restart on %s", (driver) =>
     } finally {
       await second.app.close();
     }
+  });
+});
+
+describe.each(testDrivers)("a webhook target that misbehaves, on %s", (driver) => {
+  let database: Database;
+  let receiver: Server;
+  let base: string;
+  const order: string[] = [];
+  const senders: WebhookSender[] = [];
+  const trickles = new Set<NodeJS.Timeout>();
+
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        order.push(req.url ?? "");
+        if (req.url?.startsWith("/trickle")) {
+          // Headers at once, then a byte now and then, for ever: never idle, never done.
+          res.writeHead(200, { "content-type": "text/plain" });
+          const timer = setInterval(() => res.write("."), 10);
+          trickles.add(timer);
+          res.on("close", () => clearInterval(timer));
+        } else if (req.url?.startsWith("/reset") || req.url?.startsWith("/cut")) {
+          // Promises a body, sends part of it, then the connection is reset (RST) or just closed (FIN).
+          res.writeHead(200, { "content-length": "1000" });
+          const reset = req.url.startsWith("/reset");
+          res.write("x".repeat(10), () =>
+            setTimeout(() => (reset ? req.socket.resetAndDestroy() : req.socket.destroy()), 20),
+          );
+        } else if (req.url?.startsWith("/endless")) {
+          // A 2xx followed by a body without end, as fast as the socket takes it.
+          res.writeHead(200);
+          const chunk = Buffer.alloc(16 * 1024, 97);
+          const pour = () => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once("drain", pour);
+          };
+          pour();
+        } else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const sender of senders) await sender.stop();
+    for (const timer of trickles) clearInterval(timer);
+    receiver?.closeAllConnections();
+    receiver?.close();
+    await database?.close();
+  });
+
+  /** One delivery slot for everyone: whoever holds it stops all other webhooks. */
+  function oneSlot(options: Partial<WebhookSenderOptions> = {}) {
+    const sender = new WebhookSender({
+      db: database.db,
+      allowInternal: true,
+      concurrency: 1,
+      timeoutMs: 1_000,
+      attempts: 1,
+      ...options,
+    });
+    senders.push(sender);
+    return sender;
+  }
+  const settledRow = async (eventId: string) => {
+    await waitFor(async () => (await eventRow(database, eventId)).webhookStatus !== "pending");
+    return eventRow(database, eventId);
+  };
+
+  it("a target that trickles bytes is cut off at the delivery's deadline, and the next user's webhook goes", async () => {
+    const sender = oneSlot();
+    const slow = await firedEvent(database, `${base}/trickle`);
+    const other = await firedEvent(database, `${base}/after-trickle`);
+    sender.send(slow.job);
+    sender.send(other.job);
+    expect(await settledRow(other.job.eventId)).toMatchObject({ webhookStatus: "delivered" });
+    const cut = await settledRow(slow.job.eventId);
+    expect(cut).toMatchObject({ webhookStatus: "failed", webhookAttempts: 1 });
+    expect(cut.webhookError).toBe("no complete response within 1000 ms");
+  });
+
+  it.each(["reset", "cut"])(
+    "a target whose connection is %s mid-body ends that attempt, and the next user's webhook goes",
+    async (how) => {
+      const sender = oneSlot({ timeoutMs: 60_000 });
+      const broken = await firedEvent(database, `${base}/${how}`);
+      const other = await firedEvent(database, `${base}/after-${how}`);
+      sender.send(broken.job);
+      sender.send(other.job);
+      expect(await settledRow(other.job.eventId)).toMatchObject({ webhookStatus: "delivered" });
+      const ended = await settledRow(broken.job.eventId);
+      expect(ended).toMatchObject({ webhookStatus: "failed", webhookAttempts: 1 });
+      expect(ended.webhookError).toMatch(/^the connection closed before the response ended/);
+    },
+  );
+
+  it("reads at most a capped response: a 2xx with an endless body counts, and the slot is given back", async () => {
+    const sender = oneSlot({ timeoutMs: 60_000, maxResponseBytes: 64 * 1024 });
+    const endless = await firedEvent(database, `${base}/endless`);
+    const other = await firedEvent(database, `${base}/after-endless`);
+    sender.send(endless.job);
+    sender.send(other.job);
+    expect(await settledRow(other.job.eventId)).toMatchObject({ webhookStatus: "delivered" });
+    expect(await settledRow(endless.job.eventId)).toMatchObject({ webhookStatus: "delivered", webhookError: null });
+  });
+
+  it("takes users in turn, and holds at most a few of one user's deliveries in memory", async () => {
+    const sender = oneSlot({ maxQueuedPerUser: 2, pollMs: 20, attempts: 5 });
+    const first = await firedEvent(database, `${base}/fair/a0`);
+    const mine = [first.job];
+    for (let i = 1; i < 5; i++) {
+      const { event } = await firedEvent(database, `${base}/fair/a${i}`);
+      // The same user: a busy account with many alerts.
+      await database.db.update(alertEvents).set({ userId: first.user.id }).where(eq(alertEvents.id, event.id));
+      mine.push({ ...first.job, eventId: event.id, url: `${base}/fair/a${i}` });
+    }
+    const theirs = await firedEvent(database, `${base}/fair/b0`);
+    for (const job of mine) sender.send(job);
+    sender.send(theirs.job);
+    // One running, two waiting: the rest of this user's stay in the database until there is room.
+    expect(sender.queuedFor(first.user.id)).toBe(2);
+    sender.resume();
+    for (const job of [...mine, theirs.job]) {
+      expect(await settledRow(job.eventId)).toMatchObject({ webhookStatus: "delivered" });
+    }
+    const fair = order.filter((path) => path.startsWith("/fair/"));
+    // The other user's webhook is the very next one after the first, not behind the whole backlog.
+    expect(fair.slice(0, 2)).toEqual(["/fair/a0", "/fair/b0"]);
+    expect([...fair].sort()).toEqual(["/fair/a0", "/fair/a1", "/fair/a2", "/fair/a3", "/fair/a4", "/fair/b0"]);
   });
 });

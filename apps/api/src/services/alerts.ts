@@ -92,8 +92,9 @@ export class AlertService {
   stop(): Promise<void> {
     clearInterval(this.expiryTimer);
     for (const timer of this.rearmTimers) clearTimeout(timer);
-    this.deps.webhooks.stop();
-    return this.queue;
+    // Deliveries in flight are cut short; they stay due in the database.
+    const sending = this.deps.webhooks.stop();
+    return Promise.all([this.queue, sending]).then(() => undefined);
   }
 
   async create(user: UserRow, body: CreateAlertBody): Promise<AlertResponse> {

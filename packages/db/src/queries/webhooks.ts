@@ -82,13 +82,16 @@ export async function claimDueWebhooks(
   }));
 }
 
-/** Records one attempt: delivered, failed for good, or pending again at `nextAttemptAt`. */
+/**
+ * Records one attempt: delivered, failed for good, or pending again at
+ * `nextAttemptAt` (with `attempted: false`, a claimed delivery handed back unattempted).
+ */
 export async function recordWebhookOutcome(
   db: Db,
   params: {
     eventId: string;
     status: "pending" | "delivered" | "failed";
-    error: string | null;
+    error?: string | null;
     nextAttemptAt: Date | null;
     /** False when nothing was posted (the delivery was given up before an attempt). */
     attempted?: boolean;
@@ -99,6 +102,7 @@ export async function recordWebhookOutcome(
     .set({
       webhookStatus: params.status,
       webhookAttempts: params.attempted === false ? undefined : sql`${alertEvents.webhookAttempts} + 1`,
+      // Undefined leaves the column as it is.
       webhookError: params.error,
       webhookNextAttemptAt: params.nextAttemptAt,
     })
