@@ -107,6 +107,11 @@ const schema = (nodeEnv: string | undefined) =>
       WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_485_760).default(65_536),
       MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
       REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+      /** Open WebSocket connections one client address may hold (the address as TRUST_PROXY resolves it). */
+      REALTIME_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+      /** Messages one WebSocket may send per REALTIME_MESSAGE_WINDOW_SECONDS; more close it (1008). */
+      REALTIME_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(100),
+      REALTIME_MESSAGE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
       /** Chains a wallet may sign in on; development and test add the local chain 31337. */
       WALLET_CHAIN_IDS: walletChainIds(nodeEnv),
       /** chainId=URL pairs: EIP-1271 contract-wallet signatures and native balances are read through them. */

@@ -1,4 +1,5 @@
 import cookie from "@fastify/cookie";
+import proxyAddr from "@fastify/proxy-addr";
 import { renderApiReference } from "@scalar/client-side-rendering";
 import scalar from "@scalar/fastify-api-reference";
 import { LOCAL_CHAIN_ID, SESSION_MAX_AGE_SECONDS } from "@tradeboard/contracts";
@@ -26,6 +27,7 @@ import { useJsonBodies } from "./plugins/json-body.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
+import { compileTrustProxy } from "./realtime/trust-proxy.ts";
 import { alertsRoutes } from "./routes/alerts.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { balancesRoutes } from "./routes/balances.ts";
@@ -74,6 +76,9 @@ export type ServerConfig = Pick<
       | "MARKET_STALE_SECONDS"
       | "REPLAY_FILE"
       | "REALTIME_TOKEN_TTL_SECONDS"
+      | "REALTIME_MAX_CONNECTIONS_PER_IP"
+      | "REALTIME_MAX_MESSAGES"
+      | "REALTIME_MESSAGE_WINDOW_SECONDS"
       | "FEE_RATE"
       | "SLIPPAGE_RATE"
       | "MAX_ACTIVE_ALERTS"
@@ -177,13 +182,23 @@ export async function buildServer(
     /** Per-key request limits; by default in Redis with REDIS_URL, else in memory. */
     rateLimiter?: RequestRateLimiter;
     hubOptions?: Partial<
-      Pick<HubOptions, "heartbeatMs" | "maxBufferedBytes" | "stuckTimeoutMs" | "maxInvalidMessages">
+      Pick<
+        HubOptions,
+        | "heartbeatMs"
+        | "maxBufferedBytes"
+        | "stuckTimeoutMs"
+        | "maxInvalidMessages"
+        | "maxMessages"
+        | "messageWindowMs"
+        | "maxConnectionsPerAddress"
+      >
     >;
   },
   options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<FastifyInstance> {
   const { database, config } = deps;
   const db = database.db;
+  const trustProxy = compileTrustProxy(config.TRUST_PROXY);
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.TRUST_PROXY,
@@ -288,6 +303,12 @@ export async function buildServer(
     },
     isKnownChannel: (channel) => markets.isKnownChannel(channel),
     snapshot: (channel) => markets.snapshot(channel),
+    // The same address Fastify gives req.ip: X-Forwarded-For only from a TRUST_PROXY hop.
+    clientAddress: (request) => (request.socket.remoteAddress ? proxyAddr(request, trustProxy) : undefined),
+    maxConnectionsPerAddress: config.REALTIME_MAX_CONNECTIONS_PER_IP ?? 50,
+    maxMessages: config.REALTIME_MAX_MESSAGES ?? 100,
+    messageWindowMs: (config.REALTIME_MESSAGE_WINDOW_SECONDS ?? 10) * 1000,
+    now: deps.now,
     ...deps.hubOptions,
   });
   const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
