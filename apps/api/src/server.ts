@@ -274,7 +274,7 @@ export async function buildServer(
     },
     deps.now,
   );
-  const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
+  const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000, deps.now);
   const chosen = config.MARKET_SYMBOLS;
   const specs = deps.specs ?? (chosen ? DEFAULT_MARKETS.filter((m) => chosen.includes(m.symbol)) : DEFAULT_MARKETS);
   const feed =

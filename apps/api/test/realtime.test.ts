@@ -386,3 +386,84 @@ describe("a client that sends but never reads", () => {
     for (const socket of [second, again, ...elsewhere]) socket.close();
   });
 });
+
+describe("the user channel over time", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let wsUrl: string;
+  let clock = Date.parse("2026-03-01T12:00:00Z");
+
+  beforeAll(async () => {
+    database = await openTestDatabase("pglite");
+    app = await buildServer({
+      database,
+      config,
+      feed: new ManualFeed(),
+      specs: DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD"),
+      now: () => clock,
+      hubOptions: { heartbeatMs: 50 },
+    });
+    await app.markets.init();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  async function token(cookie: string): Promise<string> {
+    const response = await app.inject({ method: "GET", url: "/api/realtime/token", headers: { cookie } });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { token: string }).token;
+  }
+
+  it("ends with the token: after it expires nothing private arrives until the socket authenticates again", async () => {
+    const user = await insertUser(database.db, { email: "expiry@example.com", name: "Expiry", passwordHash: null });
+    const cookie = await sessionCookie(database, { sub: user.id });
+    const socket = await TestSocket.open(`${wsUrl}?token=${encodeURIComponent(await token(cookie))}`);
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed", (m) => m.channel === "user");
+    app.hub.publishToUser(user.id, { kind: "test", note: "while valid" });
+    await socket.next("event", (m) => m.data.note === "while valid");
+
+    clock += 61_000; // past the token's 60 s
+    await expect(socket.next("error", (m) => m.channel === "user")).resolves.toMatchObject({ code: "token_expired" });
+    app.hub.publishToUser(user.id, { kind: "test", note: "after expiry" });
+    socket.send({ type: "ping", id: "after-expiry" });
+    await socket.next("pong", (m) => m.id === "after-expiry");
+    expect(socket.messages.some((m) => m.type === "event" && m.data.note === "after expiry")).toBe(false);
+    expect(socket.closed).toBeUndefined();
+
+    socket.send({ type: "auth", token: await token(cookie) });
+    await socket.next("authenticated");
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next(
+      "subscribed",
+      (m) => m.channel === "user" && socket.messages.filter((x) => x.type === "subscribed").length === 2,
+    );
+    app.hub.publishToUser(user.id, { kind: "test", note: "renewed" });
+    await socket.next("event", (m) => m.data.note === "renewed");
+    socket.close();
+  });
+
+  it("keeps a user's sequence only while the user has a socket", async () => {
+    // The other test's socket is gone first.
+    await until(() => app.hub.connectionCount === 0, 5_000);
+    const before = app.hub.trackedUserCount;
+    expect(before).toBe(0);
+    for (let i = 0; i < 100; i++) app.hub.publishToUser(randomUUID(), { kind: "test" });
+    expect(app.hub.trackedUserCount).toBe(before);
+    const user = await insertUser(database.db, { email: "seq@example.com", name: "Seq", passwordHash: null });
+    const cookie = await sessionCookie(database, { sub: user.id });
+    const socket = await TestSocket.open(`${wsUrl}?token=${encodeURIComponent(await token(cookie))}`);
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed", (m) => m.channel === "user");
+    app.hub.publishToUser(user.id, { kind: "test", note: "one" });
+    await socket.next("event", (m) => m.seq === 1);
+    expect(app.hub.trackedUserCount).toBe(before + 1);
+    socket.close();
+    await until(() => app.hub.connectionCount === 0, 5_000);
+    expect(app.hub.trackedUserCount).toBe(before);
+  });
+});

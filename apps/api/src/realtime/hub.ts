@@ -34,6 +34,8 @@ export interface HubOptions {
 export interface SocketIdentity {
   userId: string;
   sessionId: string;
+  /** When the token expires (ms); the socket keeps the user channel until then, or until it authenticates again. */
+  expiresAt?: number;
 }
 
 interface Client {
@@ -41,6 +43,8 @@ interface Client {
   userId: string | null;
   /** The signed-in session whose token authenticated the socket. */
   sessionId: string | null;
+  /** When that token expires (ms), or null. */
+  expiresAt: number | null;
   channels: Set<string>;
   alive: boolean;
   /** Conflated messages waiting for the socket to drain: latest per channel. */
@@ -115,6 +119,13 @@ export class RealtimeHub {
     return this.wss.clients.size;
   }
 
+  /** Users whose private sequence number is kept: only those with a socket. */
+  get trackedUserCount(): number {
+    let count = 0;
+    for (const key of this.seqs.keys()) if (key.startsWith(`${USER_CHANNEL}:`)) count++;
+    return count;
+  }
+
   /** Connections currently conflated because they read slower than we publish. */
   get slowConnectionCount(): number {
     return this.slow.size;
@@ -180,11 +191,13 @@ export class RealtimeHub {
 
   /** Sends a private event to every connection of one user that subscribed to `user`. */
   publishToUser(userId: string, data: { kind: string } & Record<string, unknown>): void {
+    // Numbered only while the user has a socket: the map does not grow with every user ever seen,
+    // and a socket that comes later starts from what `subscribed` tells it.
+    const clients = this.userClients.get(userId);
+    if (!clients) return;
     const key = `${USER_CHANNEL}:${userId}`;
     const seq = (this.seqs.get(key) ?? 0) + 1;
     this.seqs.set(key, seq);
-    const clients = this.userClients.get(userId);
-    if (!clients) return;
     const text = JSON.stringify({ type: "event", channel: USER_CHANNEL, seq, data });
     // Private events are never conflated away: each one matters (a slow reader keeps them, up to a bound).
     const bytes = Buffer.from(text);
@@ -205,14 +218,10 @@ export class RealtimeHub {
       if (ended && (!client.sessionId || !ended.has(client.sessionId))) continue;
       this.reply(client, { type: "error", code: "unauthorized", channel: USER_CHANNEL, message: "session ended" });
       // Off the user's list now, not when the close handshake ends: nothing private is sent after this.
-      clients.delete(client);
-      client.channels.delete(USER_CHANNEL);
-      client.userId = null;
-      client.sessionId = null;
+      this.deauthenticate(client);
       client.socket.close(SESSION_ENDED_CLOSE_CODE, "session ended");
       closed++;
     }
-    if (clients.size === 0) this.userClients.delete(userId);
     return closed;
   }
 
@@ -242,6 +251,7 @@ export class RealtimeHub {
       socket,
       userId: null,
       sessionId: null,
+      expiresAt: null,
       channels: new Set(),
       alive: true,
       pending: null,
@@ -365,7 +375,39 @@ export class RealtimeHub {
   private authenticate(client: Client, identity: SocketIdentity): void {
     client.userId = identity.userId;
     client.sessionId = identity.sessionId;
+    client.expiresAt = identity.expiresAt ?? null;
     addTo(this.userClients, identity.userId, client);
+  }
+
+  /** Takes the user channel away from a socket; the user's sequence is forgotten with its last socket. */
+  private deauthenticate(client: Client): void {
+    const userId = client.userId;
+    client.channels.delete(USER_CHANNEL);
+    client.userId = null;
+    client.sessionId = null;
+    client.expiresAt = null;
+    if (!userId) return;
+    const set = this.userClients.get(userId);
+    set?.delete(client);
+    if (!set || set.size === 0) {
+      this.userClients.delete(userId);
+      this.seqs.delete(`${USER_CHANNEL}:${userId}`);
+    }
+  }
+
+  /**
+   * A token lasts REALTIME_TOKEN_TTL_SECONDS; so does the user channel it
+   * opened. Past that the socket must send `auth` with a new token (which needs
+   * a live session and an existing user), else it keeps only public channels.
+   */
+  private expireTokens(now: number): void {
+    for (const client of this.clients.values()) {
+      if (client.userId && client.expiresAt !== null && client.expiresAt <= now) {
+        const message = "the token expired: send auth with a new token from GET /api/realtime/token";
+        this.reply(client, { type: "error", code: "token_expired", channel: USER_CHANNEL, message });
+        this.deauthenticate(client);
+      }
+    }
   }
 
   private invalid(client: Client, detail: string): void {
@@ -423,6 +465,7 @@ export class RealtimeHub {
   }
 
   private heartbeat(): void {
+    this.expireTokens(this.now());
     for (const [socket, client] of this.clients) {
       if (!client.alive) {
         socket.terminate();
@@ -441,11 +484,7 @@ export class RealtimeHub {
     else this.perAddress.delete(client.address);
     for (const channel of [...client.channels]) this.unsubscribe(client, channel);
     this.slow.delete(client);
-    if (client.userId) {
-      const set = this.userClients.get(client.userId);
-      set?.delete(client);
-      if (set?.size === 0) this.userClients.delete(client.userId);
-    }
+    this.deauthenticate(client);
   }
 
   /**

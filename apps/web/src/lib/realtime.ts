@@ -192,6 +192,11 @@ class RealtimeClient {
         this.lastSeq.set(message.channel, message.seq);
         return;
       case "error":
+        // The token that opened the user channel ran out: fetch a new one and carry on (the seq shows any gap).
+        if (message.code === "token_expired" && this.channels.has(USER_CHANNEL)) {
+          void this.sendSubscribe([USER_CHANNEL]);
+          return;
+        }
         if (message.channel) console.warn(`realtime: ${message.channel}: ${message.message}`);
         return;
       case "ticker":
