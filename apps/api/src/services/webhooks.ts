@@ -170,6 +170,8 @@ export class WebhookSender {
       perUser: this.limits.maxQueuedPerUser,
       leaseMs: this.leaseMs,
       exclude: [...this.known],
+      // Users with a full queue here get nothing more until it drains (no claim-and-release churn).
+      excludeUsers: [...this.queues].filter(([, jobs]) => jobs.length >= this.limits.maxQueuedPerUser).map(([u]) => u),
     });
     for (const row of due) {
       if (!row.payload || !row.url || !row.secret) {

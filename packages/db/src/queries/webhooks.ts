@@ -31,18 +31,28 @@ export async function scheduleWebhook(db: Db, params: { eventId: string; payload
  */
 export async function claimDueWebhooks(
   db: Db,
-  params: { now: Date; limit: number; perUser: number; leaseMs: number; exclude: readonly string[] },
+  params: {
+    now: Date;
+    limit: number;
+    perUser: number;
+    leaseMs: number;
+    /** Events the caller holds already, and users it has no room for. */
+    exclude: readonly string[];
+    excludeUsers?: readonly string[];
+  },
 ): Promise<DueWebhook[]> {
   if (params.limit <= 0) return [];
   const now = params.now.toISOString();
   const leaseUntil = new Date(params.now.getTime() + params.leaseMs).toISOString();
-  const exclude =
-    params.exclude.length > 0
-      ? sql`and id not in (${sql.join(
-          params.exclude.map((id) => sql`${id}::uuid`),
-          sql`, `,
-        )})`
-      : sql``;
+  const ids = (list: readonly string[]) =>
+    sql.join(
+      list.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    );
+  const excludeUsers = params.excludeUsers ?? [];
+  const exclude = sql`${params.exclude.length > 0 ? sql`and id not in (${ids(params.exclude)})` : sql``} ${
+    excludeUsers.length > 0 ? sql`and user_id not in (${ids(excludeUsers)})` : sql``
+  }`;
   type Row = {
     id: string;
     user_id: string;
