@@ -93,8 +93,25 @@ const schema = (nodeEnv: string | undefined) =>
       /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
       ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
       WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+      /** How often due webhook deliveries (retries, and those pending at start) are read from the database. */
+      WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+      /** Overall deadline of one webhook attempt (connect, headers and body), however the target behaves. */
+      WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+      /** Webhook deliveries in flight at once, for everyone, and for any one user. */
+      WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+      WEBHOOK_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(256).default(2),
+      /** Deliveries waiting in memory, in all and per user (users are served in turn; the rest wait in the database). */
+      WEBHOOK_MAX_QUEUED: z.coerce.number().int().min(1).max(100_000).default(1_000),
+      WEBHOOK_MAX_QUEUED_PER_USER: z.coerce.number().int().min(1).max(10_000).default(50),
+      /** Response bytes read from a webhook target at most (only the status counts). */
+      WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(10_485_760).default(65_536),
       MAX_ACTIVE_ALERTS: z.coerce.number().int().min(1).max(100_000).default(500),
       REALTIME_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+      /** Open WebSocket connections one client address may hold (the address as TRUST_PROXY resolves it). */
+      REALTIME_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+      /** Messages one WebSocket may send per REALTIME_MESSAGE_WINDOW_SECONDS; more close it (1008). */
+      REALTIME_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(100),
+      REALTIME_MESSAGE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
       /** Chains a wallet may sign in on; development and test add the local chain 31337. */
       WALLET_CHAIN_IDS: walletChainIds(nodeEnv),
       /** chainId=URL pairs: EIP-1271 contract-wallet signatures and native balances are read through them. */

@@ -1,4 +1,5 @@
 import cookie from "@fastify/cookie";
+import proxyAddr from "@fastify/proxy-addr";
 import { renderApiReference } from "@scalar/client-side-rendering";
 import scalar from "@scalar/fastify-api-reference";
 import { LOCAL_CHAIN_ID, SESSION_MAX_AGE_SECONDS } from "@tradeboard/contracts";
@@ -27,6 +28,7 @@ import { useJsonBodies } from "./plugins/json-body.ts";
 import { useOriginGuard } from "./plugins/origin-guard.ts";
 import { useZodValidation } from "./plugins/zod-validation.ts";
 import { type HubOptions, RealtimeHub } from "./realtime/hub.ts";
+import { compileTrustProxy } from "./realtime/trust-proxy.ts";
 import { alertsRoutes } from "./routes/alerts.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { balancesRoutes } from "./routes/balances.ts";
@@ -75,11 +77,21 @@ export type ServerConfig = Pick<
       | "MARKET_STALE_SECONDS"
       | "REPLAY_FILE"
       | "REALTIME_TOKEN_TTL_SECONDS"
+      | "REALTIME_MAX_CONNECTIONS_PER_IP"
+      | "REALTIME_MAX_MESSAGES"
+      | "REALTIME_MESSAGE_WINDOW_SECONDS"
       | "FEE_RATE"
       | "SLIPPAGE_RATE"
       | "MAX_ACTIVE_ALERTS"
       | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
       | "WEBHOOK_RETRY_BASE_MS"
+      | "WEBHOOK_POLL_MS"
+      | "WEBHOOK_TIMEOUT_MS"
+      | "WEBHOOK_CONCURRENCY"
+      | "WEBHOOK_CONCURRENCY_PER_USER"
+      | "WEBHOOK_MAX_QUEUED"
+      | "WEBHOOK_MAX_QUEUED_PER_USER"
+      | "WEBHOOK_MAX_RESPONSE_BYTES"
       | "WALLET_CHAIN_IDS"
       | "WALLET_RPC_URLS"
       | "SIWE_NONCE_TTL_SECONDS"
@@ -171,13 +183,23 @@ export async function buildServer(
     /** Per-key request limits; by default in Redis with REDIS_URL, else in memory. */
     rateLimiter?: RequestRateLimiter;
     hubOptions?: Partial<
-      Pick<HubOptions, "heartbeatMs" | "maxBufferedBytes" | "stuckTimeoutMs" | "maxInvalidMessages">
+      Pick<
+        HubOptions,
+        | "heartbeatMs"
+        | "maxBufferedBytes"
+        | "stuckTimeoutMs"
+        | "maxInvalidMessages"
+        | "maxMessages"
+        | "messageWindowMs"
+        | "maxConnectionsPerAddress"
+      >
     >;
   },
   options: { logger?: FastifyServerOptions["logger"] } = {},
 ): Promise<FastifyInstance> {
   const { database, config } = deps;
   const db = database.db;
+  const trustProxy = compileTrustProxy(config.TRUST_PROXY);
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.TRUST_PROXY,
@@ -269,7 +291,7 @@ export async function buildServer(
     },
     deps.now,
   );
-  const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000);
+  const tokens = new RealtimeTokens(config.AUTH_SECRET, (config.REALTIME_TOKEN_TTL_SECONDS ?? 60) * 1000, deps.now);
   const chosen = config.MARKET_SYMBOLS;
   const specs = deps.specs ?? (chosen ? DEFAULT_MARKETS.filter((m) => chosen.includes(m.symbol)) : DEFAULT_MARKETS);
   const feed =
@@ -298,6 +320,12 @@ export async function buildServer(
     },
     isKnownChannel: (channel) => markets.isKnownChannel(channel),
     snapshot: (channel) => markets.snapshot(channel),
+    // The same address Fastify gives req.ip: X-Forwarded-For only from a TRUST_PROXY hop.
+    clientAddress: (request) => (request.socket.remoteAddress ? proxyAddr(request, trustProxy) : undefined),
+    maxConnectionsPerAddress: config.REALTIME_MAX_CONNECTIONS_PER_IP ?? 50,
+    maxMessages: config.REALTIME_MAX_MESSAGES ?? 100,
+    messageWindowMs: (config.REALTIME_MESSAGE_WINDOW_SECONDS ?? 10) * 1000,
+    now: deps.now,
     ...deps.hubOptions,
   });
   const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
@@ -340,6 +368,14 @@ export async function buildServer(
       db,
       allowInternal: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS ?? 1_000,
+      pollMs: config.WEBHOOK_POLL_MS ?? 1_000,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      concurrencyPerUser: config.WEBHOOK_CONCURRENCY_PER_USER,
+      maxQueued: config.WEBHOOK_MAX_QUEUED,
+      maxQueuedPerUser: config.WEBHOOK_MAX_QUEUED_PER_USER,
+      maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
+      now: deps.now,
       log: (message) => app.log.warn(message),
     }),
     allowInternalWebhooks: config.ALERT_WEBHOOKS_ALLOW_PRIVATE ?? false,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import { ManualFeed } from "../src/market/feed.ts";
 import { buildServer } from "../src/server.ts";
@@ -299,5 +299,171 @@ describe("heartbeats", () => {
     expect(live.closed).toBeUndefined();
     live.close();
     dead.close();
+  });
+});
+
+/** Stops reading from the socket (as a client that never reads would); it can still write. */
+function stopReading(socket: TestSocket): void {
+  (socket.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+}
+
+describe("a client that sends but never reads", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let wsUrl: string;
+
+  async function start(hubOptions: Parameters<typeof buildServer>[0]["hubOptions"]) {
+    database = await openTestDatabase("pglite");
+    app = await buildServer({
+      database,
+      config,
+      feed: new ManualFeed(),
+      specs: DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD"),
+      hubOptions,
+    });
+    await app.markets.init();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  }
+  afterEach(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it("is dropped when the answers to its own messages pile up unread", async () => {
+    await start({ maxBufferedBytes: 16 * 1024, stuckTimeoutMs: 300, maxMessages: 1_000_000 });
+    const socket = await TestSocket.open(wsUrl);
+    await socket.next("welcome");
+    stopReading(socket);
+    // Each message asks for 100 answers (no such channel); none of them is ever read.
+    const channels = Array.from({ length: 100 }, (_, i) => `ticker:X${i}-USD`);
+    for (let i = 0; i < 2_000 && app.hub.connectionCount > 0; i++) {
+      socket.send({ type: "subscribe", channels });
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => app.hub.connectionCount === 0, 10_000);
+    socket.socket.terminate();
+  });
+
+  it("is not kept alive by pongs the server did not ask for", async () => {
+    await start({ heartbeatMs: 100 });
+    const socket = await TestSocket.open(wsUrl);
+    await socket.next("welcome");
+    stopReading(socket);
+    // It never reads a ping, but sends pongs of its own all the time.
+    const timer = setInterval(() => socket.socket.pong(), 10);
+    try {
+      await until(() => app.hub.connectionCount === 0, 5_000);
+    } finally {
+      clearInterval(timer);
+      socket.socket.terminate();
+    }
+  });
+
+  it("is closed when it sends more messages than the limit allows", async () => {
+    await start({ maxMessages: 20, messageWindowMs: 60_000 });
+    const socket = await TestSocket.open(wsUrl);
+    await socket.next("welcome");
+    for (let i = 0; i < 50; i++) socket.send({ type: "ping", id: `p${i}` });
+    const closed = await socket.waitClosed();
+    expect(closed).toEqual({ code: 1008, reason: "too many messages" });
+    expect(socket.messages.filter((m) => m.type === "pong")).toHaveLength(20);
+  });
+
+  it("may open only so many connections from one address (the forwarded one behind a trusted proxy)", async () => {
+    await start({ maxConnectionsPerAddress: 2 });
+    const first = await TestSocket.open(wsUrl);
+    const second = await TestSocket.open(wsUrl);
+    await expect(TestSocket.open(wsUrl)).rejects.toThrow("HTTP 429");
+    // The test connects over loopback, a trusted proxy by default: its X-Forwarded-For counts.
+    const proxied = { "x-forwarded-for": "203.0.113.9" };
+    const elsewhere = [await TestSocket.open(wsUrl, proxied), await TestSocket.open(wsUrl, proxied)];
+    await expect(TestSocket.open(wsUrl, proxied)).rejects.toThrow("HTTP 429");
+    first.close();
+    await first.waitClosed();
+    await until(() => app.hub.connectionCount === 3, 5_000);
+    const again = await TestSocket.open(wsUrl);
+    for (const socket of [second, again, ...elsewhere]) socket.close();
+  });
+});
+
+describe("the user channel over time", () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let wsUrl: string;
+  let clock = Date.parse("2026-03-01T12:00:00Z");
+
+  beforeAll(async () => {
+    database = await openTestDatabase("pglite");
+    app = await buildServer({
+      database,
+      config,
+      feed: new ManualFeed(),
+      specs: DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD"),
+      now: () => clock,
+      hubOptions: { heartbeatMs: 50 },
+    });
+    await app.markets.init();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    wsUrl = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  async function token(cookie: string): Promise<string> {
+    const response = await app.inject({ method: "GET", url: "/api/realtime/token", headers: { cookie } });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { token: string }).token;
+  }
+
+  it("ends with the token: after it expires nothing private arrives until the socket authenticates again", async () => {
+    const user = await insertUser(database.db, { email: "expiry@example.com", name: "Expiry", passwordHash: null });
+    const cookie = await sessionCookie(database, { sub: user.id });
+    const socket = await TestSocket.open(`${wsUrl}?token=${encodeURIComponent(await token(cookie))}`);
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed", (m) => m.channel === "user");
+    app.hub.publishToUser(user.id, { kind: "test", note: "while valid" });
+    await socket.next("event", (m) => m.data.note === "while valid");
+
+    clock += 61_000; // past the token's 60 s
+    await expect(socket.next("error", (m) => m.channel === "user")).resolves.toMatchObject({ code: "token_expired" });
+    app.hub.publishToUser(user.id, { kind: "test", note: "after expiry" });
+    socket.send({ type: "ping", id: "after-expiry" });
+    await socket.next("pong", (m) => m.id === "after-expiry");
+    expect(socket.messages.some((m) => m.type === "event" && m.data.note === "after expiry")).toBe(false);
+    expect(socket.closed).toBeUndefined();
+
+    socket.send({ type: "auth", token: await token(cookie) });
+    await socket.next("authenticated");
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next(
+      "subscribed",
+      (m) => m.channel === "user" && socket.messages.filter((x) => x.type === "subscribed").length === 2,
+    );
+    app.hub.publishToUser(user.id, { kind: "test", note: "renewed" });
+    await socket.next("event", (m) => m.data.note === "renewed");
+    socket.close();
+  });
+
+  it("keeps a user's sequence only while the user has a socket", async () => {
+    // The other test's socket is gone first.
+    await until(() => app.hub.connectionCount === 0, 5_000);
+    const before = app.hub.trackedUserCount;
+    expect(before).toBe(0);
+    for (let i = 0; i < 100; i++) app.hub.publishToUser(randomUUID(), { kind: "test" });
+    expect(app.hub.trackedUserCount).toBe(before);
+    const user = await insertUser(database.db, { email: "seq@example.com", name: "Seq", passwordHash: null });
+    const cookie = await sessionCookie(database, { sub: user.id });
+    const socket = await TestSocket.open(`${wsUrl}?token=${encodeURIComponent(await token(cookie))}`);
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed", (m) => m.channel === "user");
+    app.hub.publishToUser(user.id, { kind: "test", note: "one" });
+    await socket.next("event", (m) => m.seq === 1);
+    expect(app.hub.trackedUserCount).toBe(before + 1);
+    socket.close();
+    await until(() => app.hub.connectionCount === 0, 5_000);
+    expect(app.hub.trackedUserCount).toBe(before);
   });
 });

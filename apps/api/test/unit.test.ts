@@ -83,7 +83,12 @@ describe("RealtimeTokens", () => {
     const tokens = new RealtimeTokens("r".repeat(40), 60_000, () => now);
     const { token, expiresAt } = tokens.issue("user-1", "session-1");
     expect(expiresAt.getTime()).toBe(61_000);
-    expect(tokens.verify(token)).toEqual({ userId: "user-1", sessionId: "session-1", issuedAt: 1_000 });
+    expect(tokens.verify(token)).toEqual({
+      userId: "user-1",
+      sessionId: "session-1",
+      issuedAt: 1_000,
+      expiresAt: 61_000,
+    });
     now = 61_000;
     expect(tokens.verify(token)).toBeNull();
   });

@@ -10,5 +10,6 @@ export * from "./queries/sessions.ts";
 export * from "./queries/users.ts";
 export * from "./queries/verification-tokens.ts";
 export * from "./queries/wallets.ts";
+export * from "./queries/webhooks.ts";
 export * from "./schema.ts";
 export * from "./transaction.ts";

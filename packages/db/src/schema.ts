@@ -368,8 +368,15 @@ export const alertEvents = pgTable(
       .default("none"),
     webhookAttempts: integer("webhook_attempts").notNull().default(0),
     webhookError: text("webhook_error"),
+    /** The signed body, as it was when the alert fired: every attempt (after a restart too) posts the same bytes. */
+    webhookPayload: text("webhook_payload"),
+    /** When a pending delivery is next due; the sender claims due rows from here, so retries survive a restart. */
+    webhookNextAttemptAt: timestamp("webhook_next_attempt_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [index("alert_events_user_idx").on(t.userId, t.triggeredAt)],
+  (t) => [
+    index("alert_events_user_idx").on(t.userId, t.triggeredAt),
+    index("alert_events_webhook_due_idx").on(t.webhookNextAttemptAt).where(sql`${t.webhookStatus} = 'pending'`),
+  ],
 );
 
 export type AlertRow = typeof alerts.$inferSelect;

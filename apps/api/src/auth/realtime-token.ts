@@ -12,6 +12,8 @@ export interface RealtimeIdentity {
   sessionId: string;
   /** When the token was issued (its expiry less the lifetime), in ms. */
   issuedAt: number;
+  /** When it expires, in ms: a socket it authenticated loses the user channel then. */
+  expiresAt: number;
 }
 
 export class RealtimeTokens {
@@ -43,7 +45,7 @@ export class RealtimeTokens {
       return null;
     }
     const expiresAt = Number(expires);
-    return expiresAt > this.now() ? { userId, sessionId, issuedAt: expiresAt - this.ttlMs } : null;
+    return expiresAt > this.now() ? { userId, sessionId, issuedAt: expiresAt - this.ttlMs, expiresAt } : null;
   }
 
   private sign(payload: string): string {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ClientMessage, clientMessage, type ServerMessage, USER_CHANNEL } from "@tradeboard/contracts";
@@ -20,11 +21,21 @@ export interface HubOptions {
   /** More invalid messages than this within `invalidWindowMs` close the connection. */
   maxInvalidMessages?: number;
   invalidWindowMs?: number;
+  /** More messages of any kind than this within `messageWindowMs` close the connection (1008). */
+  maxMessages?: number;
+  messageWindowMs?: number;
+  /** Open connections one client address may hold; more are refused with 429. */
+  maxConnectionsPerAddress?: number;
+  /** The client's address (the api's TRUST_PROXY decides whose X-Forwarded-For counts); default the socket's. */
+  clientAddress?(request: IncomingMessage): string | undefined;
+  now?(): number;
 }
 
 export interface SocketIdentity {
   userId: string;
   sessionId: string;
+  /** When the token expires (ms); the socket keeps the user channel until then, or until it authenticates again. */
+  expiresAt?: number;
 }
 
 interface Client {
@@ -32,6 +43,8 @@ interface Client {
   userId: string | null;
   /** The signed-in session whose token authenticated the socket. */
   sessionId: string | null;
+  /** When that token expires (ms), or null. */
+  expiresAt: number | null;
   channels: Set<string>;
   alive: boolean;
   /** Conflated messages waiting for the socket to drain: latest per channel. */
@@ -39,6 +52,11 @@ interface Client {
   slowSince: number;
   invalid: number;
   invalidSince: number;
+  messages: number;
+  messagesSince: number;
+  /** The payload of the ping waiting for its pong; only that pong counts. */
+  ping: Buffer | null;
+  address: string;
 }
 
 const PATH = "/ws";
@@ -47,6 +65,8 @@ export const SESSION_ENDED_CLOSE_CODE = 4001;
 const TEXT_FRAME = { binary: false } as const;
 /** Socket writes per event-loop turn. */
 const FANOUT_SLICE = 500;
+/** Private events kept for a slow reader at most; beyond that it is dropped. */
+const MAX_PENDING = 1_000;
 /** Queued fan-outs beyond which tickers are coalesced. */
 const FANOUT_BACKLOG = 200;
 
@@ -72,7 +92,10 @@ export class RealtimeHub {
   private readonly clients = new Map<WebSocket, Client>();
   private readonly allowed: Set<string>;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly options: Required<HubOptions>;
+  private readonly options: Required<Omit<HubOptions, "clientAddress" | "now">> & Pick<HubOptions, "clientAddress">;
+  private readonly now: () => number;
+  /** Open connections per client address. */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(options: HubOptions) {
     this.options = {
@@ -81,8 +104,12 @@ export class RealtimeHub {
       stuckTimeoutMs: 10_000,
       maxInvalidMessages: 20,
       invalidWindowMs: 10_000,
+      maxMessages: 100,
+      messageWindowMs: 10_000,
+      maxConnectionsPerAddress: 50,
       ...options,
     };
+    this.now = options.now ?? Date.now;
     this.allowed = new Set(options.allowedOrigins.map((o) => new URL(o).origin));
     this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatMs).unref());
     this.timers.push(setInterval(() => this.drainSlow(), 50).unref());
@@ -90,6 +117,13 @@ export class RealtimeHub {
 
   get connectionCount(): number {
     return this.wss.clients.size;
+  }
+
+  /** Users whose private sequence number is kept: only those with a socket. */
+  get trackedUserCount(): number {
+    let count = 0;
+    for (const key of this.seqs.keys()) if (key.startsWith(`${USER_CHANNEL}:`)) count++;
+    return count;
   }
 
   /** Connections currently conflated because they read slower than we publish. */
@@ -157,14 +191,17 @@ export class RealtimeHub {
 
   /** Sends a private event to every connection of one user that subscribed to `user`. */
   publishToUser(userId: string, data: { kind: string } & Record<string, unknown>): void {
+    // Numbered only while the user has a socket: the map does not grow with every user ever seen,
+    // and a socket that comes later starts from what `subscribed` tells it.
+    const clients = this.userClients.get(userId);
+    if (!clients) return;
     const key = `${USER_CHANNEL}:${userId}`;
     const seq = (this.seqs.get(key) ?? 0) + 1;
     this.seqs.set(key, seq);
-    const clients = this.userClients.get(userId);
-    if (!clients) return;
     const text = JSON.stringify({ type: "event", channel: USER_CHANNEL, seq, data });
-    // Private events are never conflated away: each one matters.
-    for (const client of clients) if (client.channels.has(USER_CHANNEL)) client.socket.send(text);
+    // Private events are never conflated away: each one matters (a slow reader keeps them, up to a bound).
+    const bytes = Buffer.from(text);
+    for (const client of clients) if (client.channels.has(USER_CHANNEL)) this.send(client, `${key}#${seq}`, bytes);
   }
 
   /**
@@ -181,14 +218,10 @@ export class RealtimeHub {
       if (ended && (!client.sessionId || !ended.has(client.sessionId))) continue;
       this.reply(client, { type: "error", code: "unauthorized", channel: USER_CHANNEL, message: "session ended" });
       // Off the user's list now, not when the close handshake ends: nothing private is sent after this.
-      clients.delete(client);
-      client.channels.delete(USER_CHANNEL);
-      client.userId = null;
-      client.sessionId = null;
+      this.deauthenticate(client);
       client.socket.close(SESSION_ENDED_CLOSE_CODE, "session ended");
       closed++;
     }
-    if (clients.size === 0) this.userClients.delete(userId);
     return closed;
   }
 
@@ -206,25 +239,39 @@ export class RealtimeHub {
     const token = url.searchParams.get("token");
     const identity = token ? this.options.verifyToken(token) : null;
     if (token && !identity) return refuse(socket, 401, "Unauthorized");
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, identity));
+    const address = this.options.clientAddress?.(request) ?? request.socket.remoteAddress ?? "unknown";
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxConnectionsPerAddress) {
+      return refuse(socket, 429, "Too Many Requests");
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.connected(ws, identity, address));
   }
 
-  private connected(socket: WebSocket, identity: SocketIdentity | null): void {
+  private connected(socket: WebSocket, identity: SocketIdentity | null, address: string): void {
     const client: Client = {
       socket,
       userId: null,
       sessionId: null,
+      expiresAt: null,
       channels: new Set(),
       alive: true,
       pending: null,
       slowSince: 0,
       invalid: 0,
       invalidSince: 0,
+      messages: 0,
+      messagesSince: this.now(),
+      ping: null,
+      address,
     };
     this.clients.set(socket, client);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     if (identity) this.authenticate(client, identity);
-    socket.on("pong", () => {
-      client.alive = true;
+    socket.on("pong", (data) => {
+      // Only the answer to our own ping: a client that never reads cannot know its payload.
+      if (client.ping?.equals(data)) {
+        client.alive = true;
+        client.ping = null;
+      }
     });
     socket.on("message", (raw, isBinary) => this.receive(client, raw.toString(), isBinary));
     socket.on("close", () => this.disconnected(client));
@@ -233,6 +280,16 @@ export class RealtimeHub {
   }
 
   private receive(client: Client, raw: string, isBinary: boolean): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    const now = this.now();
+    if (now - client.messagesSince >= this.options.messageWindowMs) {
+      client.messagesSince = now;
+      client.messages = 0;
+    }
+    if (++client.messages > this.options.maxMessages) {
+      client.socket.close(1008, "too many messages");
+      return;
+    }
     let message: ClientMessage;
     try {
       const parsed = clientMessage.safeParse(isBinary ? undefined : JSON.parse(raw));
@@ -246,7 +303,7 @@ export class RealtimeHub {
     }
     switch (message.type) {
       case "ping":
-        return this.reply(client, { type: "pong", id: message.id, time: Date.now() });
+        return this.reply(client, { type: "pong", id: message.id, time: this.now() });
       case "auth": {
         const identity = this.options.verifyToken(message.token);
         if (!identity)
@@ -299,7 +356,12 @@ export class RealtimeHub {
     const seq = this.seqs.get(channel) ?? 0;
     this.reply(client, { type: "subscribed", channel, seq });
     const snapshot = this.options.snapshot(channel);
-    if (snapshot) client.socket.send(JSON.stringify({ type: snapshot.type, channel, seq, data: snapshot.data }));
+    if (snapshot)
+      this.send(
+        client,
+        channel,
+        Buffer.from(JSON.stringify({ type: snapshot.type, channel, seq, data: snapshot.data })),
+      );
   }
 
   private unsubscribe(client: Client, channel: string): void {
@@ -313,11 +375,43 @@ export class RealtimeHub {
   private authenticate(client: Client, identity: SocketIdentity): void {
     client.userId = identity.userId;
     client.sessionId = identity.sessionId;
+    client.expiresAt = identity.expiresAt ?? null;
     addTo(this.userClients, identity.userId, client);
   }
 
+  /** Takes the user channel away from a socket; the user's sequence is forgotten with its last socket. */
+  private deauthenticate(client: Client): void {
+    const userId = client.userId;
+    client.channels.delete(USER_CHANNEL);
+    client.userId = null;
+    client.sessionId = null;
+    client.expiresAt = null;
+    if (!userId) return;
+    const set = this.userClients.get(userId);
+    set?.delete(client);
+    if (!set || set.size === 0) {
+      this.userClients.delete(userId);
+      this.seqs.delete(`${USER_CHANNEL}:${userId}`);
+    }
+  }
+
+  /**
+   * A token lasts REALTIME_TOKEN_TTL_SECONDS; so does the user channel it
+   * opened. Past that the socket must send `auth` with a new token (which needs
+   * a live session and an existing user), else it keeps only public channels.
+   */
+  private expireTokens(now: number): void {
+    for (const client of this.clients.values()) {
+      if (client.userId && client.expiresAt !== null && client.expiresAt <= now) {
+        const message = "the token expired: send auth with a new token from GET /api/realtime/token";
+        this.reply(client, { type: "error", code: "token_expired", channel: USER_CHANNEL, message });
+        this.deauthenticate(client);
+      }
+    }
+  }
+
   private invalid(client: Client, detail: string): void {
-    const now = Date.now();
+    const now = this.now();
     if (now - client.invalidSince > this.options.invalidWindowMs) {
       client.invalidSince = now;
       client.invalid = 0;
@@ -330,22 +424,34 @@ export class RealtimeHub {
     this.reply(client, { type: "error", code: "invalid_message", message: detail });
   }
 
+  /** Every write to a client goes through here, replies too, so a reader that falls behind is always noticed. */
   private send(client: Client, channel: string, text: Buffer): void {
     if (client.pending || client.socket.bufferedAmount > this.options.maxBufferedBytes) {
       // Slow reader: keep only the newest message of each channel until it catches up.
       client.pending ??= new Map();
       client.pending.set(channel, text);
-      if (!this.slow.has(client)) {
-        client.slowSince = Date.now();
-        this.slow.add(client);
-      }
+      this.markSlow(client);
+      if (client.pending.size > MAX_PENDING) this.drop(client);
       return;
     }
     client.socket.send(text, TEXT_FRAME);
   }
 
+  private markSlow(client: Client): void {
+    if (!this.slow.has(client)) {
+      client.slowSince = this.now();
+      this.slow.add(client);
+    }
+  }
+
+  private drop(client: Client): void {
+    this.slow.delete(client);
+    client.pending = null;
+    client.socket.terminate();
+  }
+
   private drainSlow(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const client of this.slow) {
       if (client.socket.bufferedAmount <= this.options.maxBufferedBytes) {
         const pending = client.pending;
@@ -353,36 +459,43 @@ export class RealtimeHub {
         this.slow.delete(client);
         if (pending) for (const text of pending.values()) client.socket.send(text, TEXT_FRAME);
       } else if (now - client.slowSince > this.options.stuckTimeoutMs) {
-        this.slow.delete(client);
-        client.pending = null;
-        client.socket.terminate();
+        this.drop(client);
       }
     }
   }
 
   private heartbeat(): void {
+    this.expireTokens(this.now());
     for (const [socket, client] of this.clients) {
       if (!client.alive) {
         socket.terminate();
         continue;
       }
       client.alive = false;
-      socket.ping();
+      client.ping = randomBytes(8);
+      socket.ping(client.ping);
     }
   }
 
   private disconnected(client: Client): void {
-    this.clients.delete(client.socket);
+    if (!this.clients.delete(client.socket)) return;
+    const open = (this.perAddress.get(client.address) ?? 1) - 1;
+    if (open > 0) this.perAddress.set(client.address, open);
+    else this.perAddress.delete(client.address);
     for (const channel of [...client.channels]) this.unsubscribe(client, channel);
     this.slow.delete(client);
-    if (client.userId) {
-      const set = this.userClients.get(client.userId);
-      set?.delete(client);
-      if (set?.size === 0) this.userClients.delete(client.userId);
-    }
+    this.deauthenticate(client);
   }
 
+  /**
+   * Answers a client's own message. While the client is not reading, answers
+   * are not queued: it is slow, and dropped if it stays so.
+   */
   private reply(client: Client, message: ServerMessage): void {
+    if (client.pending || client.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.markSlow(client);
+      return;
+    }
     client.socket.send(JSON.stringify(message));
   }
 }

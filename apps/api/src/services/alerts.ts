@@ -23,6 +23,7 @@ import {
   listAlertEvents,
   listAlerts,
   listCandles,
+  scheduleWebhook,
   setWebhookSecret,
   type UserRow,
   updateAlert,
@@ -81,6 +82,8 @@ export class AlertService {
     }
     const active = await listActiveAlerts(this.deps.db);
     for (const alert of active) this.arm(alert);
+    // Deliveries left pending by an earlier run (or another instance) are due again.
+    this.deps.webhooks.resume();
     this.expiryTimer = setInterval(() => void this.expire(), 15_000);
     this.expiryTimer.unref();
     return active.length;
@@ -89,8 +92,9 @@ export class AlertService {
   stop(): Promise<void> {
     clearInterval(this.expiryTimer);
     for (const timer of this.rearmTimers) clearTimeout(timer);
-    this.deps.webhooks.stop();
-    return this.queue;
+    // Deliveries in flight are cut short; they stay due in the database.
+    const sending = this.deps.webhooks.stop();
+    return Promise.all([this.queue, sending]).then(() => undefined);
   }
 
   async create(user: UserRow, body: CreateAlertBody): Promise<AlertResponse> {
@@ -238,22 +242,25 @@ export class AlertService {
         price,
         webhookStatus: alert.webhookUrl ? "pending" : "none",
       });
-      return { row, event };
+      // The body and its due time are kept with the firing, so the delivery survives a restart.
+      const payload = alert.webhookUrl
+        ? JSON.stringify({ type: "alert.triggered", alert: toAlertResponse(row), event: toEventResponse(event) })
+        : null;
+      if (payload) await scheduleWebhook(tx, { eventId: event.id, payload, at: new Date() });
+      return { row, event, payload };
     });
     if (alert.frequency === "every_time") this.armAfterFiring(alert);
     if (!claimed) return;
-    if (alert.webhookUrl) {
+    if (alert.webhookUrl && claimed.payload) {
       const owner = await findUserById(this.deps.db, alert.userId);
+      // Without a secret the sender's next poll records why it cannot deliver.
       if (owner?.webhookSecret) {
         this.deps.webhooks.send({
           eventId: claimed.event.id,
+          userId: alert.userId,
           url: alert.webhookUrl,
           secret: owner.webhookSecret,
-          body: JSON.stringify({
-            type: "alert.triggered",
-            alert: toAlertResponse(claimed.row),
-            event: toEventResponse(claimed.event),
-          }),
+          body: claimed.payload,
         });
       }
     }

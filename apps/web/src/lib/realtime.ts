@@ -194,6 +194,11 @@ class RealtimeClient {
         if (message.channel === USER_CHANNEL) document.documentElement.dataset.userChannel = "subscribed";
         return;
       case "error":
+        // The token that opened the user channel ran out: fetch a new one and carry on (the seq shows any gap).
+        if (message.code === "token_expired" && this.channels.has(USER_CHANNEL)) {
+          void this.sendSubscribe([USER_CHANNEL]);
+          return;
+        }
         if (message.channel) console.warn(`realtime: ${message.channel}: ${message.message}`);
         return;
       case "ticker":

@@ -113,17 +113,3 @@ export async function expireAlerts(db: Db): Promise<AlertRow[]> {
 export async function setWebhookSecret(db: Db, params: { userId: string; secret: string }): Promise<void> {
   await db.update(users).set({ webhookSecret: params.secret }).where(eq(users.id, params.userId));
 }
-
-export async function recordWebhookAttempt(
-  db: Db,
-  params: { eventId: string; status: "pending" | "delivered" | "failed"; error: string | null },
-): Promise<void> {
-  await db
-    .update(alertEvents)
-    .set({
-      webhookStatus: params.status,
-      webhookAttempts: sql`${alertEvents.webhookAttempts} + 1`,
-      webhookError: params.error,
-    })
-    .where(eq(alertEvents.id, params.eventId));
-}
