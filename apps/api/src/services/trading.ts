@@ -75,6 +75,7 @@ type TrailingStop = Resting & {
   reference: Decimal;
   stop: Decimal;
   trail: { percent: string | null; price: string | null };
+  /** Moved since its last successful write to the database. */
   moved: boolean;
 };
 
@@ -415,7 +416,7 @@ export class TradingService {
   onPrice(symbol: string, price: string): void {
     const fired: Resting[] = [...this.index.fire(symbol, price), ...this.followTrail(symbol, price)];
     if (fired.length === 0) return;
-    this.queue = this.queue.then(async () => {
+    this.enqueue("triggered orders", async () => {
       for (const entry of fired) {
         try {
           await this.trigger(entry, price);
@@ -424,6 +425,17 @@ export class TradingService {
           this.rearm(entry);
         }
       }
+    });
+  }
+
+  /**
+   * Appends a step to the engine's work queue. The step contains its own
+   * failure: the queue itself never rejects, so one bad write cannot stop the
+   * steps after it, `settled()` never rejects, and no rejection goes unhandled.
+   */
+  private enqueue(what: string, step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch((error: unknown) => {
+      this.deps.log?.(`${what} failed: ${(error as Error).message}`);
     });
   }
 
@@ -684,13 +696,12 @@ export class TradingService {
     if (!spec) return [];
     const p = new Decimal(price);
     const fired: Resting[] = [];
-    const moved: TrailingStop[] = [];
     for (const stop of stops.values()) {
       const better = stop.side === "sell" ? p.greaterThan(stop.reference) : p.lessThan(stop.reference);
       if (better) {
         stop.reference = p;
         stop.stop = trailingStopPrice(spec, stop.side, price, stop.trail);
-        moved.push(stop);
+        stop.moved = true;
       }
       const reached = stop.side === "sell" ? p.lessThanOrEqualTo(stop.stop) : p.greaterThanOrEqualTo(stop.stop);
       if (reached) {
@@ -698,18 +709,28 @@ export class TradingService {
         fired.push(stop);
       }
     }
-    if (moved.length > 0) {
-      this.queue = this.queue.then(async () => {
-        for (const stop of moved) {
-          await moveTrailingStop(this.deps.db, {
-            id: stop.orderId,
-            trailReference: stop.reference.toFixed(),
-            stopPrice: stop.stop.toFixed(),
-          });
-        }
-      });
-    }
+    // Stops whose last write failed are written again with this tick's moves.
+    const unsaved = [...stops.values()].filter((stop) => stop.moved);
+    if (unsaved.length > 0) this.enqueue("trailing stop moves", () => this.saveTrail(unsaved));
     return fired;
+  }
+
+  /** Writes moved stops one by one; a stop whose write fails stays marked and is tried again on the next tick. */
+  private async saveTrail(stops: readonly TrailingStop[]): Promise<void> {
+    for (const stop of stops) {
+      const written = { reference: stop.reference, stop: stop.stop };
+      try {
+        await moveTrailingStop(this.deps.db, {
+          id: stop.orderId,
+          trailReference: written.reference.toFixed(),
+          stopPrice: written.stop.toFixed(),
+        });
+        // A newer move made while this one was written is still to be saved.
+        if (stop.reference.equals(written.reference)) stop.moved = false;
+      } catch (error) {
+        this.deps.log?.(`trailing stop ${stop.orderId} could not be saved: ${(error as Error).message}`);
+      }
+    }
   }
 
   private async find(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderRow> {
