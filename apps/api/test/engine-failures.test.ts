@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
 import { signedInUser, startTestApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
+import { TestSocket } from "./helpers/ws-client.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD" || m.symbol === "ETH-USD");
 const rates = { FEE_RATE: "0.001", SLIPPAGE_RATE: "0.0005" };
@@ -81,5 +82,43 @@ describe.each(testDrivers)("the trading engine when a step fails, on %s", (drive
     expect((await call(trailer.cookie, "GET", `/api/trades/${trailing.id}`)).json()).toMatchObject({
       status: "filled",
     });
+  });
+
+  it("announces a triggered order the account can no longer pay for as rejected, with the reason", async () => {
+    // 0.016 × 61000 × 1.0005 = 976.488 (+ 0.98 fee) reserved of 1,000 USD
+    const { cookie } = await signedInUser(database, "gapped", { usd: "1000" });
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    const token = (await call(cookie, "GET", "/api/realtime/token")).json().token as string;
+    const socket = await TestSocket.open(`${wsUrl}?token=${encodeURIComponent(token)}`, {
+      origin: "http://localhost:3000",
+    });
+    try {
+      socket.send({ type: "subscribe", channels: ["user"] });
+      await socket.next("subscribed", (m) => m.channel === "user");
+      const placed = (
+        await call(cookie, "POST", "/api/trades", {
+          symbol: "BTC-USD",
+          side: "buy",
+          type: "stop",
+          quantity: "0.016",
+          stopPrice: "61000.00",
+        })
+      ).json();
+      expect(placed).toMatchObject({ status: "new" });
+      // The price gaps far past the stop: 0.016 × 70035 = 1120.56 USD, more than the account has.
+      feed.trade("BTC-USD", "70000.00", { quantity: "1" });
+      await app.trading.settled();
+      const event = await socket.next(
+        "event",
+        (m) => (m.data as { order?: { id?: string; status?: string } }).order?.status === "rejected",
+      );
+      expect(event.data).toMatchObject({
+        kind: "order",
+        event: "rejected",
+        order: { id: placed.id, status: "rejected", reason: "insufficient funds at the trigger price" },
+      });
+    } finally {
+      socket.close();
+    }
   });
 });

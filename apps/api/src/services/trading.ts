@@ -526,7 +526,8 @@ export class TradingService {
     const response = toResponse(filled, fills);
     this.deps.notify(order.userId, {
       kind: "order",
-      event: filled.status === "filled" ? "filled" : "canceled",
+      // Not filled means refused at the trigger price: the user sees why (order.reason), not a cancel they never made.
+      event: filled.status === "filled" ? "filled" : "rejected",
       order: response,
     });
     this.deps.notify(order.userId, { kind: "balance" });
