@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type {
   ListOrdersQuery,
   OrderResponse,
@@ -46,6 +46,7 @@ import {
   listPositions,
   listRestingOrders,
   moveTrailingStop,
+  type NewOrder,
   type OrderRow,
   openSiblings,
   pageOrders,
@@ -56,6 +57,7 @@ import {
   type UserRow,
 } from "@tradeboard/db";
 import { AppError } from "../errors.ts";
+import { MarketOrderBatcher } from "./trading/market-order-batcher.ts";
 
 export interface TradingDeps {
   db: Db;
@@ -95,8 +97,12 @@ export class TradingService {
    */
   private readonly trailing = new Map<string, Map<string, TrailingStop>>();
   private queue: Promise<void> = Promise.resolve();
+  /** Market orders go through group commit: see market-order-batcher.ts. */
+  private readonly batcher: MarketOrderBatcher;
 
-  constructor(private readonly deps: TradingDeps) {}
+  constructor(private readonly deps: TradingDeps) {
+    this.batcher = new MarketOrderBatcher({ db: deps.db, feeRate: deps.rates.feeRate, log: deps.log });
+  }
 
   /** Puts every resting order back in the trigger index (on start). */
   async rebuild(): Promise<number> {
@@ -152,6 +158,14 @@ export class TradingService {
       if (limitCrossed(body.side, body.limitPrice, last)) fillPrice = limitFillPrice(body.side, body.limitPrice, last);
     }
     const cancelNow = fillPrice === null && body.timeInForce === "ioc";
+    if (body.type === "market" && fillPrice && !base.takeProfitPrice && !base.stopLossPrice) {
+      return this.placeMarketOrder(
+        user,
+        spec,
+        { ...base, status: "filled", filledQuantity: quantity.toFixed() },
+        fillPrice,
+      );
+    }
 
     let order: OrderRow | null;
     let exits: OrderRow[] = [];
@@ -225,6 +239,34 @@ export class TradingService {
       event: order.status === "filled" ? "filled" : order.status === "canceled" ? "canceled" : "accepted",
       order: response,
     });
+    this.deps.notify(user.id, { kind: "balance" });
+    return { order: response, created: true };
+  }
+
+  /** A market order without exits: executed with the others that arrive together, in one transaction. */
+  private async placeMarketOrder(
+    user: UserRow,
+    spec: MarketSpec,
+    row: NewOrder & { clientOrderId: string | null; requestHash: string; quantity: string; side: OrderSide },
+    price: Decimal,
+  ): Promise<{ order: OrderResponse; created: boolean }> {
+    const outcome = await this.batcher.submit({
+      order: { ...row, id: randomUUID(), userId: user.id },
+      spec,
+      side: row.side,
+      price,
+    });
+    if (outcome.kind === "insufficient_funds") throw this.insufficient(spec, row.side);
+    if (outcome.kind === "duplicate") {
+      const existing = await findOrderByClientId(this.deps.db, {
+        userId: user.id,
+        clientOrderId: row.clientOrderId ?? "",
+      });
+      if (!existing) throw new AppError("duplicate_client_order_id", "This clientOrderId is in use.");
+      return { order: await this.sameRequest(existing, row.requestHash), created: false };
+    }
+    const response = toResponse(outcome.order, [outcome.fill]);
+    this.deps.notify(user.id, { kind: "order", event: "filled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
     return { order: response, created: true };
   }
