@@ -71,7 +71,6 @@ class BatchCommand implements fc.AsyncCommand<Model, Real> {
       const userId = real.users[o.account] ?? "";
       return {
         order: {
-          id: randomUUID(),
           userId,
           clientOrderId: o.clientId,
           requestHash: "model",

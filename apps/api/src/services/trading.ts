@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   ListOrdersQuery,
   OrderResponse,
@@ -246,7 +245,7 @@ export class TradingService {
     price: Decimal,
   ): Promise<{ order: OrderResponse; created: boolean }> {
     const outcome = await this.batcher.submit({
-      order: { ...row, id: randomUUID(), userId: user.id },
+      order: { ...row, userId: user.id },
       spec,
       side: row.side,
       price,

@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc, getTableColumns, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import {
   type BalanceRow,
@@ -77,9 +77,10 @@ export async function takenClientOrderIds(
 /**
  * Inserts the orders in one statement, skipping any whose clientOrderId is
  * taken; created a microsecond apart in the given order, so a user's history
- * lists them as they arrived.
+ * lists them as they arrived. Each returned row carries its position in `rows`
+ * (its ordinal), read back from that microsecond: the database makes the ids.
  */
-export async function insertOrders(db: Db, rows: readonly NewOrder[]): Promise<OrderRow[]> {
+export async function insertOrders(db: Db, rows: readonly NewOrder[]): Promise<(OrderRow & { ordinal: number })[]> {
   if (rows.length === 0) return [];
   return db
     .insert(orders)
@@ -87,7 +88,10 @@ export async function insertOrders(db: Db, rows: readonly NewOrder[]): Promise<O
       rows.map((row, i) => ({ ...row, createdAt: sql`now() + ${i} * interval '1 microsecond'` as unknown as Date })),
     )
     .onConflictDoNothing({ target: [orders.userId, orders.clientOrderId] })
-    .returning();
+    .returning({
+      ...getTableColumns(orders),
+      ordinal: sql<number>`round(extract(epoch from (${orders.createdAt} - now())) * 1000000)::int`.mapWith(Number),
+    });
 }
 
 export async function insertFills(db: Db, rows: readonly (typeof fills.$inferInsert)[]): Promise<FillRow[]> {

@@ -17,9 +17,9 @@ import {
   writePositions,
 } from "@tradeboard/db";
 
-/** A market order ready to execute: its row (with its id) and the price it fills at. */
+/** A market order ready to execute: its row and the price it fills at. */
 export interface MarketOrderRequest {
-  order: NewOrder & { id: string; userId: string; clientOrderId: string | null; quantity: string };
+  order: NewOrder & { userId: string; clientOrderId: string | null; quantity: string };
   spec: MarketSpec;
   side: "buy" | "sell";
   price: Decimal;
@@ -170,11 +170,16 @@ async function applyBatch(
     // Another transaction took one of the clientOrderIds since the check: run the batch again, it will see it.
     throw Object.assign(new Error("a clientOrderId of the batch was taken meanwhile"), { code: "40001" });
   }
-  const orderById = new Map(inserted.map((o) => [o.id, o]));
+  const byOrdinal = new Map(inserted.map(({ ordinal, ...order }) => [ordinal, order]));
+  const written = accepted.map((a, k) => {
+    const order = byOrdinal.get(k);
+    if (!order) throw new Error("an accepted order of the batch was not written");
+    return { ...a, order };
+  });
   const writtenFills = await insertFills(
     tx,
-    accepted.map(({ r, fee }) => ({
-      orderId: r.order.id,
+    written.map(({ r, fee, order }) => ({
+      orderId: order.id,
       userId: r.order.userId,
       symbol: r.spec.symbol,
       side: r.side,
@@ -186,7 +191,7 @@ async function applyBatch(
   const fillByOrder = new Map(writtenFills.map((f) => [f.orderId, f]));
   await appendLedger(
     tx,
-    accepted.flatMap(({ r, fee, notional }) => ledgerOf(r, notional, fee)),
+    written.flatMap(({ r, fee, notional, order }) => ledgerOf(r, order.id, notional, fee)),
   );
   await addToBalances(
     tx,
@@ -215,21 +220,22 @@ async function applyBatch(
       })),
   );
 
+  const writtenByRequest = new Map(written.map((w) => [w.r, w.order]));
   return requests.map((r, i) => {
     const outcome = outcomes[i];
     if (!outcome) throw new Error("an order of the batch has no outcome");
     if (outcome.kind !== "accepted") return outcome;
-    const order = orderById.get(r.order.id);
-    const fill = fillByOrder.get(r.order.id);
+    const order = writtenByRequest.get(r);
+    const fill = order && fillByOrder.get(order.id);
     if (!order || !fill) throw new Error("an accepted order of the batch was not written");
     return { kind: "filled", order, fill };
   });
 }
 
 /** The three entries of a fill, as a single fill writes them: the base asset, the quote asset, the fee. */
-function ledgerOf(r: MarketOrderRequest, notional: Decimal, fee: Decimal): LedgerEntry[] {
+function ledgerOf(r: MarketOrderRequest, orderId: string, notional: Decimal, fee: Decimal): LedgerEntry[] {
   const quantity = new Decimal(r.order.quantity);
-  const entry = { userId: r.order.userId, reference: r.order.id };
+  const entry = { userId: r.order.userId, reference: orderId };
   return [
     {
       ...entry,
