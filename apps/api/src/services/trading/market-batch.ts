@@ -86,6 +86,16 @@ async function applyBatch(
     for (const asset of [r.spec.base, r.spec.quote]) balanceKeys.set(`${userId}\n${asset}`, { userId, asset });
     positionKeys.set(`${userId}\n${r.spec.symbol}`, { userId, symbol: r.spec.symbol });
   }
+  const withClientId = requests.flatMap((r) =>
+    r.order.clientOrderId ? [{ userId: r.order.userId, clientOrderId: r.order.clientOrderId }] : [],
+  );
+  // Sent together: the driver pipelines them on the transaction's connection (one round trip),
+  // and Postgres runs them in this order, so the balance rows are locked before the position rows.
+  const [lockedBalances, lockedPositions, takenRows] = await Promise.all([
+    lockBalances(tx, [...balanceKeys.values()]),
+    lockPositions(tx, [...positionKeys.values()]),
+    takenClientOrderIds(tx, withClientId),
+  ]);
   const balances = new Map<string, BalanceState>();
   for (const key of balanceKeys.values())
     balances.set(`${key.userId}\n${key.asset}`, {
@@ -94,7 +104,7 @@ async function applyBatch(
       available: new Decimal(0),
       exists: false,
     });
-  for (const row of await lockBalances(tx, [...balanceKeys.values()])) {
+  for (const row of lockedBalances) {
     const available = new Decimal(row.available);
     balances.set(`${row.userId}\n${row.asset}`, { ...row, initial: available, available, exists: true });
   }
@@ -111,7 +121,7 @@ async function applyBatch(
       touched: false,
     });
   }
-  for (const row of await lockPositions(tx, [...positionKeys.values()])) {
+  for (const row of lockedPositions) {
     positions.set(`${row.userId}\n${row.symbol}`, {
       userId: row.userId,
       symbol: row.symbol,
@@ -123,10 +133,7 @@ async function applyBatch(
       touched: false,
     });
   }
-  const withClientId = requests.flatMap((r) =>
-    r.order.clientOrderId ? [{ userId: r.order.userId, clientOrderId: r.order.clientOrderId }] : [],
-  );
-  const taken = new Set((await takenClientOrderIds(tx, withClientId)).map((k) => `${k.userId}\n${k.clientOrderId}`));
+  const taken = new Set(takenRows.map((k) => `${k.userId}\n${k.clientOrderId}`));
 
   const outcomes: (MarketOrderOutcome | { kind: "accepted"; fee: Decimal; notional: Decimal })[] = [];
   for (const r of requests) {
@@ -176,49 +183,52 @@ async function applyBatch(
     if (!order) throw new Error("an accepted order of the batch was not written");
     return { ...a, order };
   });
-  const writtenFills = await insertFills(
-    tx,
-    written.map(({ r, fee, order }) => ({
-      orderId: order.id,
-      userId: r.order.userId,
-      symbol: r.spec.symbol,
-      side: r.side,
-      price: r.price.toFixed(),
-      quantity: new Decimal(r.order.quantity).toFixed(),
-      fee: fee.toFixed(),
-    })),
-  );
+  // The writes need only the order ids: sent together, one round trip.
+  const [writtenFills] = await Promise.all([
+    insertFills(
+      tx,
+      written.map(({ r, fee, order }) => ({
+        orderId: order.id,
+        userId: r.order.userId,
+        symbol: r.spec.symbol,
+        side: r.side,
+        price: r.price.toFixed(),
+        quantity: new Decimal(r.order.quantity).toFixed(),
+        fee: fee.toFixed(),
+      })),
+    ),
+    appendLedger(
+      tx,
+      written.flatMap(({ r, fee, notional, order }) => ledgerOf(r, order.id, notional, fee)),
+    ),
+    addToBalances(
+      tx,
+      [...balances.values()]
+        .filter((b) => !b.available.equals(b.initial))
+        .map((b) => ({
+          userId: b.userId,
+          asset: b.asset,
+          available: b.available.minus(b.initial).toFixed(),
+          held: "0",
+          exists: b.exists,
+        })),
+    ),
+    writePositions(
+      tx,
+      [...positions.values()]
+        .filter((p) => p.touched)
+        .map((p) => ({
+          userId: p.userId,
+          symbol: p.symbol,
+          quantity: p.quantity.toFixed(),
+          cost: p.cost.toFixed(),
+          realizedPnl: p.realizedPnl.toFixed(),
+          feesPaid: p.feesPaid.toFixed(),
+          exists: p.exists,
+        })),
+    ),
+  ]);
   const fillByOrder = new Map(writtenFills.map((f) => [f.orderId, f]));
-  await appendLedger(
-    tx,
-    written.flatMap(({ r, fee, notional, order }) => ledgerOf(r, order.id, notional, fee)),
-  );
-  await addToBalances(
-    tx,
-    [...balances.values()]
-      .filter((b) => !b.available.equals(b.initial))
-      .map((b) => ({
-        userId: b.userId,
-        asset: b.asset,
-        available: b.available.minus(b.initial).toFixed(),
-        held: "0",
-        exists: b.exists,
-      })),
-  );
-  await writePositions(
-    tx,
-    [...positions.values()]
-      .filter((p) => p.touched)
-      .map((p) => ({
-        userId: p.userId,
-        symbol: p.symbol,
-        quantity: p.quantity.toFixed(),
-        cost: p.cost.toFixed(),
-        realizedPnl: p.realizedPnl.toFixed(),
-        feesPaid: p.feesPaid.toFixed(),
-        exists: p.exists,
-      })),
-  );
 
   const writtenByRequest = new Map(written.map((w) => [w.r, w.order]));
   return requests.map((r, i) => {

@@ -16,12 +16,18 @@ export interface BatcherOptions extends BatchOptions {
   db: Db;
   /** The most orders one transaction takes. */
   maxBatch?: number;
+  /**
+   * Batches in flight at once (default 2): while one commits the next is
+   * already being written, on another connection; batches of different
+   * accounts do not wait for each other, those of one account wait on its rows.
+   */
+  maxInFlight?: number;
   log?(message: string): void;
 }
 
 /**
- * Group commit for market orders: requests that arrive while a batch is being
- * written wait for the next one, and each batch is one transaction
+ * Group commit for market orders: requests that arrive while every batch slot
+ * is busy wait for the next batch, and each batch is one transaction
  * (`executeMarketBatch`). When nothing is in flight a request is sent at once
  * (after the requests already parsed in the same turn of the event loop), so
  * an idle api adds no wait; under load the batches grow by themselves to what
@@ -30,12 +36,14 @@ export interface BatcherOptions extends BatchOptions {
  */
 export class MarketOrderBatcher {
   private waiting: Waiting[] = [];
-  private flushing = false;
+  private inFlight = 0;
   private scheduled = false;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: BatcherOptions) {
     this.maxBatch = options.maxBatch ?? 256;
+    this.maxInFlight = options.maxInFlight ?? 2;
   }
 
   submit(request: MarketOrderRequest): Promise<MarketOrderOutcome> {
@@ -46,23 +54,25 @@ export class MarketOrderBatcher {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.waiting.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush().catch((error: unknown) => this.options.log?.(`market order batch: ${(error as Error).message}`));
+      this.launch();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
-        await this.run(batch);
-      }
-    } finally {
-      this.flushing = false;
+  /** Starts batches while a slot is free; when every slot is busy, orders wait for the next free one. */
+  private launch(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.run(batch)
+        .catch((error: unknown) => this.options.log?.(`market order batch: ${(error as Error).message}`))
+        .finally(() => {
+          this.inFlight--;
+          this.schedule();
+        });
     }
   }
 
