@@ -115,5 +115,10 @@ export type PortfolioHistoryResponse = z.infer<typeof portfolioHistoryResponse>;
 export const exportOrdersQuery = listOrdersQuery.omit({ limit: true, offset: true });
 
 /** Private events on the `user` channel. */
-export type OrderEvent = { kind: "order"; event: "accepted" | "filled" | "canceled"; order: OrderResponse };
+export type OrderEvent = {
+  kind: "order";
+  /** `rejected`: a triggered order the account could no longer pay for (the order's `reason` says why). */
+  event: "accepted" | "filled" | "canceled" | "rejected";
+  order: OrderResponse;
+};
 export type BalanceEvent = { kind: "balance" };

@@ -58,6 +58,7 @@ export function tradesRoutes(app: FastifyInstance, deps: { trading: TradingServi
   const r = app.withTypeProvider<ZodTypeProvider>();
   const signedIn = { onRequest: app.requireUser };
 
+  // Market orders are executed in group commits: services/trading/market-order-batcher.ts.
   r.post("/api/trades", { ...signedIn, schema: { body: placeOrderBody } }, async (req, reply) => {
     const { order, created } = await deps.trading.placeOrder(req.user, req.body);
     return reply.code(created ? 201 : 200).send(order);

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type {
   ListOrdersQuery,
   OrderResponse,
@@ -7,14 +6,10 @@ import type {
   PortfolioResponse,
 } from "@tradeboard/contracts";
 import {
-  cashFor,
   checkOrder,
   Decimal,
-  feeFor,
   findMarket,
-  formatAmount,
   holdFor,
-  INTERVAL_MS,
   limitCrossed,
   limitFillPrice,
   type MarketSpec,
@@ -22,32 +17,23 @@ import {
   type OrderSide,
   restingTrigger,
   type TradingRates,
-  TriggerIndex,
   trailingStopPrice,
 } from "@tradeboard/core";
 import {
-  applyFillToPosition,
   type Db,
   deletePositions,
   type FillRow,
-  type FillValues,
   fillsOf,
   findOrder,
   findOrderByClientId,
-  insertFill,
   insertOrder,
   isCheckViolation,
   type LedgerEntry,
   listBalances,
-  listCandles,
   listChildOrders,
-  listLedger,
   listOrders,
-  listPositions,
-  listRestingOrders,
-  moveTrailingStop,
+  type NewOrder,
   type OrderRow,
-  openSiblings,
   pageOrders,
   postLedgerEntries,
   postLedgerEntry,
@@ -56,6 +42,11 @@ import {
   type UserRow,
 } from "@tradeboard/db";
 import { AppError } from "../errors.ts";
+import { cancelTwins, executeFill, releaseOf } from "./trading/fills.ts";
+import { MarketOrderBatcher } from "./trading/market-order-batcher.ts";
+import { hashRequest, toResponse } from "./trading/order-response.ts";
+import { PortfolioView } from "./trading/portfolio.ts";
+import { TriggerEngine } from "./trading/trigger-engine.ts";
 
 export interface TradingDeps {
   db: Db;
@@ -68,40 +59,50 @@ export interface TradingDeps {
   log?(message: string): void;
 }
 
-type Executor = Parameters<Parameters<Db["transaction"]>[0]>[0];
-type Resting = { orderId: string; userId: string };
-type TrailingStop = Resting & {
-  side: OrderSide;
-  reference: Decimal;
-  stop: Decimal;
-  trail: { percent: string | null; price: string | null };
-  moved: boolean;
-};
-
 /**
  * Orders, fills and the money they move. Every balance change is a ledger
  * entry in the same transaction as the order change that caused it; the
  * database's CHECK constraints refuse any balance below zero, whatever runs at
- * the same time. Resting orders wait in the trigger index; a tick that
- * reaches them fills them.
+ * the same time. This class places and cancels orders; resting orders and
+ * what the price does to them are the trigger engine's (trading/trigger-engine.ts),
+ * market orders are executed in group commits (trading/market-order-batcher.ts),
+ * fills are written by trading/fills.ts and the portfolio is read by
+ * trading/portfolio.ts.
  */
 export class TradingService {
-  private readonly index = new TriggerIndex<Resting>();
-  /**
-   * Trailing stops by market. Their stop moves with every new best price, so
-   * they are checked one by one on each tick (O(trailing stops of the market)),
-   * not through the sorted index.
-   */
-  private readonly trailing = new Map<string, Map<string, TrailingStop>>();
-  private queue: Promise<void> = Promise.resolve();
+  private readonly engine: TriggerEngine;
+  private readonly view: PortfolioView;
+  /** Market orders go through group commit: see market-order-batcher.ts. */
+  private readonly batcher: MarketOrderBatcher;
 
-  constructor(private readonly deps: TradingDeps) {}
+  constructor(private readonly deps: TradingDeps) {
+    this.engine = new TriggerEngine(deps);
+    this.view = new PortfolioView(deps);
+    this.batcher = new MarketOrderBatcher({ db: deps.db, feeRate: deps.rates.feeRate, log: deps.log });
+  }
 
   /** Puts every resting order back in the trigger index (on start). */
-  async rebuild(): Promise<number> {
-    const resting = await listRestingOrders(this.deps.db);
-    for (const order of resting) this.rest(order);
-    return resting.length;
+  rebuild(): Promise<number> {
+    return this.engine.rebuild();
+  }
+
+  /** Called with every trade price: fills what the price reached, one order at a time. */
+  onPrice(symbol: string, price: string): void {
+    this.engine.onPrice(symbol, price);
+  }
+
+  /** Resolves when every fill triggered so far is written; never rejects. */
+  settled(): Promise<void> {
+    return this.engine.settled();
+  }
+
+  portfolio(user: UserRow): Promise<PortfolioResponse> {
+    return this.view.portfolio(user);
+  }
+
+  /** Equity over time, replayed from the ledger and valued at each candle's close. */
+  equityHistory(user: UserRow, range: "24h" | "7d"): Promise<PortfolioHistoryResponse> {
+    return this.view.equityHistory(user, range);
   }
 
   async placeOrder(user: UserRow, body: PlaceOrderBody): Promise<{ order: OrderResponse; created: boolean }> {
@@ -151,6 +152,14 @@ export class TradingService {
       if (limitCrossed(body.side, body.limitPrice, last)) fillPrice = limitFillPrice(body.side, body.limitPrice, last);
     }
     const cancelNow = fillPrice === null && body.timeInForce === "ioc";
+    if (body.type === "market" && fillPrice && !base.takeProfitPrice && !base.stopLossPrice) {
+      return this.placeMarketOrder(
+        user,
+        spec,
+        { ...base, status: "filled", filledQuantity: quantity.toFixed() },
+        fillPrice,
+      );
+    }
 
     let order: OrderRow | null;
     let exits: OrderRow[] = [];
@@ -166,7 +175,7 @@ export class TradingService {
             triggeredAt: stopReached ? new Date() : null,
           });
           if (!inserted) return null;
-          const done = await this.fill(tx, inserted, fillPrice);
+          const done = await executeFill(tx, this.deps, inserted, fillPrice);
           fills = [done.fill];
           exits = done.exits;
           return inserted;
@@ -215,8 +224,8 @@ export class TradingService {
       if (!existing) throw new AppError("duplicate_client_order_id", "This clientOrderId is in use.");
       return { order: await this.sameRequest(existing, requestHash), created: false };
     }
-    if (order.status === "new") this.rest(order);
-    for (const exit of exits) this.rest(exit);
+    if (order.status === "new") this.engine.rest(order);
+    for (const exit of exits) this.engine.rest(exit);
     // A new order's only fills are the ones this transaction wrote.
     const response = toResponse(order, fills);
     this.deps.notify(user.id, {
@@ -224,6 +233,34 @@ export class TradingService {
       event: order.status === "filled" ? "filled" : order.status === "canceled" ? "canceled" : "accepted",
       order: response,
     });
+    this.deps.notify(user.id, { kind: "balance" });
+    return { order: response, created: true };
+  }
+
+  /** A market order without exits: executed with the others that arrive together, in one transaction. */
+  private async placeMarketOrder(
+    user: UserRow,
+    spec: MarketSpec,
+    row: NewOrder & { clientOrderId: string | null; requestHash: string; quantity: string; side: OrderSide },
+    price: Decimal,
+  ): Promise<{ order: OrderResponse; created: boolean }> {
+    const outcome = await this.batcher.submit({
+      order: { ...row, userId: user.id },
+      spec,
+      side: row.side,
+      price,
+    });
+    if (outcome.kind === "insufficient_funds") throw this.insufficient(spec, row.side);
+    if (outcome.kind === "duplicate") {
+      const existing = await findOrderByClientId(this.deps.db, {
+        userId: user.id,
+        clientOrderId: row.clientOrderId ?? "",
+      });
+      if (!existing) throw new AppError("duplicate_client_order_id", "This clientOrderId is in use.");
+      return { order: await this.sameRequest(existing, row.requestHash), created: false };
+    }
+    const response = toResponse(outcome.order, [outcome.fill]);
+    this.deps.notify(user.id, { kind: "order", event: "filled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
     return { order: response, created: true };
   }
@@ -243,14 +280,14 @@ export class TradingService {
       });
       if (!row) return null;
       // A bracket's exits stand or fall together.
-      const siblings = await this.cancelTwins(tx, order, "its twin exit was cancelled");
+      const siblings = await cancelTwins(tx, order, "its twin exit was cancelled");
       twins = siblings.canceled;
       await postLedgerEntries(tx, [...releaseOf(order), ...siblings.releases]);
       return row;
     });
     if (!canceled) throw new AppError("order_not_open", `The order is ${order.status} and can no longer be cancelled.`);
-    this.unrest(order.id, order.symbol);
-    for (const twin of twins) this.unrest(twin.id, twin.symbol);
+    this.engine.unrest(order.id, order.symbol);
+    for (const twin of twins) this.engine.unrest(twin.id, twin.symbol);
     const response = await this.toResponse(canceled);
     this.deps.notify(user.id, { kind: "order", event: "canceled", order: response });
     this.deps.notify(user.id, { kind: "balance" });
@@ -282,41 +319,6 @@ export class TradingService {
   async listOrders(user: UserRow, query: ListOrdersQuery) {
     const { rows, total } = await pageOrders(this.deps.db, { userId: user.id, ...query });
     return { orders: rows.map((row) => toResponse(row, row.fills)), total };
-  }
-
-  async portfolio(user: UserRow): Promise<PortfolioResponse> {
-    const [balances, positions] = await Promise.all([
-      listBalances(this.deps.db, { userId: user.id }),
-      listPositions(this.deps.db, { userId: user.id }),
-    ]);
-    let equity = new Decimal(0);
-    for (const b of balances) if (b.asset === "USD") equity = equity.plus(b.available).plus(b.held);
-    const shown = positions
-      .filter((p) => !new Decimal(p.quantity).isZero() || !new Decimal(p.realizedPnl).isZero())
-      .map((p) => {
-        const last = new Decimal(this.deps.lastPrice(p.symbol) ?? "0");
-        const quantity = new Decimal(p.quantity);
-        const marketValue = quantity.times(last);
-        equity = equity.plus(marketValue);
-        const averageCost = quantity.isZero() ? new Decimal(0) : new Decimal(p.cost).div(quantity);
-        return {
-          symbol: p.symbol,
-          quantity: quantity.toFixed(),
-          averageCost: formatAmount(averageCost.toDecimalPlaces(8).toFixed(), "USD"),
-          marketValue: marketValue.toFixed(2, Decimal.ROUND_HALF_EVEN),
-          unrealizedPnl: marketValue.minus(p.cost).toFixed(2, Decimal.ROUND_HALF_EVEN),
-          realizedPnl: new Decimal(p.realizedPnl).toFixed(2, Decimal.ROUND_HALF_EVEN),
-        };
-      });
-    return {
-      balances: balances.map((b) => ({
-        asset: b.asset,
-        available: formatAmount(b.available, b.asset),
-        held: formatAmount(b.held, b.asset),
-      })),
-      positions: shown,
-      equity: equity.toFixed(2, Decimal.ROUND_HALF_EVEN),
-    };
   }
 
   /**
@@ -357,359 +359,8 @@ export class TradingService {
       await deletePositions(tx, { userId: user.id });
       return open.rows;
     });
-    for (const order of canceled) this.unrest(order.id, order.symbol);
+    for (const order of canceled) this.engine.unrest(order.id, order.symbol);
     this.deps.notify(user.id, { kind: "balance" });
-  }
-
-  /** Equity over time, replayed from the ledger and valued at each candle's close. */
-  async equityHistory(user: UserRow, range: "24h" | "7d"): Promise<PortfolioHistoryResponse> {
-    const interval = range === "24h" ? "5m" : "1h";
-    const now = Date.now();
-    const from = now - (range === "24h" ? 86_400_000 : 7 * 86_400_000);
-    const [entries, closes] = await Promise.all([
-      listLedger(this.deps.db, { userId: user.id }),
-      Promise.all(
-        this.deps.specs.map(async (spec) => ({
-          spec,
-          candles: await listCandles(this.deps.db, { symbol: spec.symbol, interval, from, limit: 2_000 }),
-        })),
-      ),
-    ]);
-    // The series starts with the account: no flat line of zeros before it existed.
-    const opened = entries[0]?.createdAt.getTime() ?? now;
-    const times = [...new Set(closes.flatMap((c) => c.candles.map((k) => k.time)))]
-      .filter((time) => time > opened)
-      .sort((a, b) => a - b);
-    const holdings = new Map<string, Decimal>();
-    const points: { time: number; equity: string }[] = [];
-    let next = 0;
-    const valueAt = (time: number, close: (spec: MarketSpec) => string | undefined) => {
-      // Entries up to the end of this candle count towards it.
-      for (let e = entries[next]; e && e.createdAt.getTime() < time; e = entries[++next]) {
-        holdings.set(e.asset, (holdings.get(e.asset) ?? new Decimal(0)).plus(e.availableDelta).plus(e.heldDelta));
-      }
-      let equity = holdings.get("USD") ?? new Decimal(0);
-      for (const spec of this.deps.specs) {
-        const quantity = holdings.get(spec.base);
-        const price = close(spec);
-        if (quantity && price) equity = equity.plus(quantity.times(price));
-      }
-      return equity.toFixed(2, Decimal.ROUND_HALF_EVEN);
-    };
-    const length = INTERVAL_MS[interval];
-    // The opening deposit is the first point (holdings then are cash, so prices do not matter).
-    if (opened >= from)
-      points.push({ time: opened, equity: valueAt(opened + 1, (spec) => this.deps.lastPrice(spec.symbol)) });
-    for (const time of times) {
-      const equity = valueAt(
-        time + length,
-        (spec) => closes.find((c) => c.spec === spec)?.candles.find((k) => k.time === time)?.close,
-      );
-      points.push({ time, equity });
-    }
-    points.push({ time: now, equity: valueAt(now + 1, (spec) => this.deps.lastPrice(spec.symbol)) });
-    return { range, points };
-  }
-
-  /** Called with every trade price: fills what the price reached, one order at a time. */
-  onPrice(symbol: string, price: string): void {
-    const fired: Resting[] = [...this.index.fire(symbol, price), ...this.followTrail(symbol, price)];
-    if (fired.length === 0) return;
-    this.queue = this.queue.then(async () => {
-      for (const entry of fired) {
-        try {
-          await this.trigger(entry, price);
-        } catch (error) {
-          this.deps.log?.(`order ${entry.orderId} could not be processed: ${(error as Error).message}`);
-          this.rearm(entry);
-        }
-      }
-    });
-  }
-
-  /**
-   * A triggered order whose processing failed (its transaction rolled back, so
-   * it is still open) goes back into the index after a pause, to be tried on a
-   * later tick instead of waiting for the next restart.
-   */
-  private rearm(entry: Resting): void {
-    const timer = setTimeout(() => {
-      findOrder(this.deps.db, { userId: entry.userId, id: entry.orderId })
-        .then((order) => {
-          if (order?.status === "new") this.rest(order);
-        })
-        .catch(() => {
-          // The database is away (or closed): the order is rebuilt from it on the next start.
-        });
-    }, 1_000);
-    timer.unref();
-  }
-
-  /** Resolves when every fill triggered so far is written. */
-  settled(): Promise<void> {
-    return this.queue;
-  }
-
-  private async trigger(entry: Resting, price: string): Promise<void> {
-    const order = await findOrder(this.deps.db, { userId: entry.userId, id: entry.orderId });
-    if (order?.status !== "new") return;
-    const spec = findMarket(order.symbol, this.deps.specs);
-    if (!spec) return;
-    if (order.type === "stop_limit" && !order.triggeredAt) {
-      // The stop is reached: from now on it is a limit order.
-      const triggered = await transitionOrder(this.deps.db, {
-        id: order.id,
-        from: ["new"],
-        set: { triggeredAt: new Date() },
-      });
-      if (!triggered) return;
-      if (!limitCrossed(order.side, order.limitPrice ?? "0", price)) {
-        this.rest(triggered);
-        return;
-      }
-    }
-    const fillPrice =
-      order.type === "stop" || order.type === "trailing_stop"
-        ? marketFillPrice(spec, order.side, price, this.deps.rates.slippageRate)
-        : limitFillPrice(order.side, order.limitPrice ?? price, price);
-    let filled: OrderRow | null;
-    let exits: OrderRow[] = [];
-    let twins: OrderRow[] = [];
-    let fills: FillRow[] = [];
-    try {
-      filled = await retryingTransaction(this.deps.db, async (tx) => {
-        const claimed = await transitionOrder(tx, {
-          id: order.id,
-          from: ["new"],
-          set: { status: "filled", filledQuantity: order.quantity, holdAmount: "0" },
-        });
-        if (!claimed) return null;
-        // One cancels the other: the twin exit goes, giving back what it reserved, with what this order reserved.
-        const siblings = await this.cancelTwins(tx, order, "one-cancels-other: the other exit filled");
-        twins = siblings.canceled;
-        const done = await this.fill(tx, claimed, fillPrice, [...releaseOf(order), ...siblings.releases]);
-        fills = [done.fill];
-        exits = done.exits;
-        return claimed;
-      });
-    } catch (error) {
-      if (!isCheckViolation(error)) throw error;
-      // The price gapped past what the order reserved and the account cannot pay the difference.
-      filled = await retryingTransaction(this.deps.db, async (tx) => {
-        const rejected = await transitionOrder(tx, {
-          id: order.id,
-          from: ["new"],
-          set: { status: "rejected", holdAmount: "0", reason: "insufficient funds at the trigger price" },
-        });
-        if (rejected) await postLedgerEntries(tx, releaseOf(order));
-        return rejected;
-      });
-      fills = [];
-      twins = [];
-      exits = [];
-    }
-    if (!filled) return;
-    for (const twin of twins) this.unrest(twin.id, twin.symbol);
-    for (const exit of exits) this.rest(exit);
-    const response = toResponse(filled, fills);
-    this.deps.notify(order.userId, {
-      kind: "order",
-      event: filled.status === "filled" ? "filled" : "canceled",
-      order: response,
-    });
-    this.deps.notify(order.userId, { kind: "balance" });
-  }
-
-  /**
-   * Executes the whole order at `price` inside `tx`: the fill, the money (with
-   * `alsoPost`, entries of the same event, in the same statement), the position;
-   * and places a filled buy's bracket exits. The order row is already `filled`.
-   */
-  private async fill(
-    tx: Executor,
-    order: OrderRow,
-    price: Decimal,
-    alsoPost: readonly LedgerEntry[] = [],
-  ): Promise<{ fill: FillRow; exits: OrderRow[] }> {
-    const spec = findMarket(order.symbol, this.deps.specs);
-    if (!spec) throw new Error(`no market ${order.symbol}`);
-    const quantity = new Decimal(order.quantity);
-    const notional = cashFor(quantity.times(price), order.side, spec.quote);
-    const fee = feeFor(notional, this.deps.rates.feeRate, spec.quote);
-    const baseDelta = order.side === "buy" ? quantity : quantity.negated();
-    const fill = await insertFill(tx, {
-      orderId: order.id,
-      userId: order.userId,
-      symbol: order.symbol,
-      side: order.side,
-      price: price.toFixed(),
-      quantity: quantity.toFixed(),
-      fee: fee.toFixed(),
-    });
-    const exits = await this.placeExits(tx, order, spec);
-    // The balances and the position last: their rows are what concurrent orders of the user wait for.
-    const entry = { userId: order.userId, reference: order.id };
-    await postLedgerEntries(tx, [
-      ...alsoPost,
-      { ...entry, asset: spec.base, kind: "fill", availableDelta: baseDelta.toFixed() },
-      {
-        ...entry,
-        asset: spec.quote,
-        kind: "fill",
-        availableDelta: (order.side === "buy" ? notional.negated() : notional).toFixed(),
-      },
-      { ...entry, asset: spec.quote, kind: "fee", availableDelta: fee.negated().toFixed() },
-      ...exits.holds,
-    ]);
-    await applyFillToPosition(tx, {
-      userId: order.userId,
-      symbol: order.symbol,
-      side: order.side,
-      quantity: quantity.toFixed(),
-      notional: notional.toFixed(),
-      fee: fee.toFixed(),
-    });
-    return { fill, exits: exits.orders };
-  }
-
-  /**
-   * A bracket's take-profit (sell limit) and stop-loss (sell stop) for the
-   * bought quantity, one-cancels-other. They share one reservation of the base
-   * asset: the first exit holds it (the hold entry is returned, for the caller
-   * to post with the fill that pays for it), and a fill of either releases it.
-   */
-  private async placeExits(
-    tx: Executor,
-    parent: OrderRow,
-    spec: MarketSpec,
-  ): Promise<{ orders: OrderRow[]; holds: LedgerEntry[] }> {
-    if (parent.side !== "buy" || (!parent.takeProfitPrice && !parent.stopLossPrice)) return { orders: [], holds: [] };
-    const legs: { type: "limit" | "stop"; limitPrice: string | null; stopPrice: string | null }[] = [];
-    if (parent.takeProfitPrice) legs.push({ type: "limit", limitPrice: parent.takeProfitPrice, stopPrice: null });
-    if (parent.stopLossPrice) legs.push({ type: "stop", limitPrice: null, stopPrice: parent.stopLossPrice });
-    const exits: OrderRow[] = [];
-    const holds: LedgerEntry[] = [];
-    for (const [i, leg] of legs.entries()) {
-      const holding = i === 0;
-      const exit = await insertOrder(tx, {
-        ...leg,
-        userId: parent.userId,
-        clientOrderId: null,
-        requestHash: `exit:${parent.id}:${leg.type}`,
-        symbol: parent.symbol,
-        side: "sell",
-        status: "new",
-        timeInForce: "gtc",
-        quantity: parent.quantity,
-        holdAsset: holding ? spec.base : null,
-        holdAmount: holding ? parent.quantity : "0",
-        parentOrderId: parent.id,
-        ocoGroup: parent.id,
-      });
-      if (!exit) throw new Error("could not place a bracket exit");
-      if (holding) {
-        holds.push({
-          userId: parent.userId,
-          asset: spec.base,
-          kind: "hold",
-          availableDelta: new Decimal(parent.quantity).negated().toFixed(),
-          heldDelta: parent.quantity,
-          reference: exit.id,
-        });
-      }
-      exits.push(exit);
-    }
-    return { orders: exits, holds };
-  }
-
-  /**
-   * Cancels the still-open twins of an order in a one-cancels-other group and
-   * returns the entries that give back what they held, for the caller to post.
-   */
-  private async cancelTwins(
-    tx: Executor,
-    order: OrderRow,
-    reason: string,
-  ): Promise<{ canceled: OrderRow[]; releases: LedgerEntry[] }> {
-    if (!order.ocoGroup) return { canceled: [], releases: [] };
-    const canceled: OrderRow[] = [];
-    const releases: LedgerEntry[] = [];
-    for (const twin of await openSiblings(tx, { ocoGroup: order.ocoGroup, exceptId: order.id })) {
-      const row = await transitionOrder(tx, {
-        id: twin.id,
-        from: ["new", "partially_filled"],
-        set: { status: "canceled", holdAmount: "0", reason },
-      });
-      if (!row) continue;
-      releases.push(...releaseOf(twin));
-      canceled.push(row);
-    }
-    return { canceled, releases };
-  }
-
-  private rest(order: OrderRow): void {
-    if (order.type === "trailing_stop") {
-      const byId = this.trailing.get(order.symbol) ?? new Map<string, TrailingStop>();
-      this.trailing.set(order.symbol, byId);
-      byId.set(order.id, {
-        orderId: order.id,
-        userId: order.userId,
-        side: order.side,
-        reference: new Decimal(order.trailReference ?? order.stopPrice ?? "0"),
-        stop: new Decimal(order.stopPrice ?? "0"),
-        trail: { percent: order.trailPercent, price: order.trailPrice },
-        moved: false,
-      });
-      return;
-    }
-    const waitingAsLimit = order.type === "stop_limit" && order.triggeredAt !== null;
-    const { direction, threshold } = restingTrigger(waitingAsLimit ? { ...order, type: "limit" } : order);
-    this.index.add(order.id, order.symbol, direction, threshold, { orderId: order.id, userId: order.userId });
-  }
-
-  private unrest(id: string, symbol: string): void {
-    this.index.remove(id);
-    this.trailing.get(symbol)?.delete(id);
-  }
-
-  /**
-   * Moves every trailing stop of the market after a new best price and returns
-   * the ones the price reached. Moved stops are written in the background, so a
-   * restart resumes from (nearly) where they were.
-   */
-  private followTrail(symbol: string, price: string): Resting[] {
-    const stops = this.trailing.get(symbol);
-    if (!stops || stops.size === 0) return [];
-    const spec = findMarket(symbol, this.deps.specs);
-    if (!spec) return [];
-    const p = new Decimal(price);
-    const fired: Resting[] = [];
-    const moved: TrailingStop[] = [];
-    for (const stop of stops.values()) {
-      const better = stop.side === "sell" ? p.greaterThan(stop.reference) : p.lessThan(stop.reference);
-      if (better) {
-        stop.reference = p;
-        stop.stop = trailingStopPrice(spec, stop.side, price, stop.trail);
-        moved.push(stop);
-      }
-      const reached = stop.side === "sell" ? p.lessThanOrEqualTo(stop.stop) : p.greaterThanOrEqualTo(stop.stop);
-      if (reached) {
-        stops.delete(stop.orderId);
-        fired.push(stop);
-      }
-    }
-    if (moved.length > 0) {
-      this.queue = this.queue.then(async () => {
-        for (const stop of moved) {
-          await moveTrailingStop(this.deps.db, {
-            id: stop.orderId,
-            trailReference: stop.reference.toFixed(),
-            stopPrice: stop.stop.toFixed(),
-          });
-        }
-      });
-    }
-    return fired;
   }
 
   private async find(user: UserRow, ref: { id: string } | { clientOrderId: string }): Promise<OrderRow> {
@@ -741,80 +392,8 @@ export class TradingService {
   }
 }
 
-/** The entry that gives back what a resting order reserved (none when it reserved nothing). */
-function releaseOf(order: OrderRow): LedgerEntry[] {
-  const amount = new Decimal(order.holdAmount);
-  if (!order.holdAsset || amount.isZero()) return [];
-  return [
-    {
-      userId: order.userId,
-      asset: order.holdAsset,
-      kind: "release",
-      availableDelta: amount.toFixed(),
-      heldDelta: amount.negated().toFixed(),
-      reference: order.id,
-    },
-  ];
-}
-
 function reaches(trigger: { direction: "rise" | "fall"; threshold: string }, price: string): boolean {
   return trigger.direction === "rise"
     ? new Decimal(price).greaterThanOrEqualTo(trigger.threshold)
     : new Decimal(price).lessThanOrEqualTo(trigger.threshold);
-}
-
-/** The fields that make two requests "the same order" for idempotency, in a fixed order. */
-const REQUEST_FIELDS = [
-  "symbol",
-  "side",
-  "type",
-  "quantity",
-  "notional",
-  "limitPrice",
-  "stopPrice",
-  "timeInForce",
-  "takeProfit",
-  "stopLoss",
-  "trailPercent",
-  "trailPrice",
-] as const satisfies readonly (keyof PlaceOrderBody)[];
-
-function hashRequest(body: PlaceOrderBody): string {
-  const canonical = JSON.stringify(REQUEST_FIELDS.map((field) => body[field] ?? null));
-  return createHash("sha256").update(canonical).digest("base64url");
-}
-
-const trim = (value: string | null) => (value === null ? null : new Decimal(value).toFixed());
-
-/** The order as the api shows it, with its fills (the order's own, oldest first). */
-function toResponse(order: OrderRow, own: readonly FillValues[]): OrderResponse {
-  const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
-  const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
-  return {
-    id: order.id,
-    clientOrderId: order.clientOrderId,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    status: order.status,
-    timeInForce: order.timeInForce,
-    quantity: new Decimal(order.quantity).toFixed(),
-    filledQuantity: filled.toFixed(),
-    averagePrice: filled.isZero() ? null : value.div(filled).toFixed(),
-    limitPrice: trim(order.limitPrice),
-    stopPrice: trim(order.stopPrice),
-    reason: order.reason,
-    takeProfit: trim(order.takeProfitPrice),
-    stopLoss: trim(order.stopLossPrice),
-    trailPercent: trim(order.trailPercent),
-    trailPrice: trim(order.trailPrice),
-    parentOrderId: order.parentOrderId,
-    fills: own.map((f) => ({
-      price: new Decimal(f.price).toFixed(),
-      quantity: new Decimal(f.quantity).toFixed(),
-      fee: new Decimal(f.fee).toFixed(),
-      time: f.createdAt.toISOString(),
-    })),
-    createdAt: order.createdAt.toISOString(),
-  };
 }

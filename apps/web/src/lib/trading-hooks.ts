@@ -114,6 +114,8 @@ export function useUserEvents(enabled: boolean) {
         const event = (message.data as { event?: string }).event;
         if (event === "filled")
           toast({ key: `${order.id}:filled`, tone: "success", title: "Order filled", body: describeFill(order) });
+        else if (event === "rejected")
+          toast({ key: `${order.id}:rejected`, tone: "error", title: "Order rejected", body: order.reason ?? "" });
         else if (event === "canceled" && order.reason)
           toast({ tone: "info", title: "Order cancelled", body: order.reason });
       },

@@ -109,7 +109,13 @@ export function HistoryView({ symbols }: { symbols: string[] }) {
                     {o.side}
                   </td>
                   <td className="px-3 py-2">{o.type.replace("_", " ")}</td>
-                  <td className="px-3 py-2">{o.status}</td>
+                  <td className="px-3 py-2">
+                    {o.status}
+                    {/* Why a rejected or cancelled order ended (e.g. insufficient funds at the trigger price). */}
+                    {o.reason && (o.status === "rejected" || o.status === "canceled") ? (
+                      <span className="block text-xs text-zinc-500">{o.reason}</span>
+                    ) : null}
+                  </td>
                   <td className="px-3 py-2">
                     {o.filledQuantity}/{o.quantity}
                   </td>
