@@ -99,6 +99,11 @@ function reaches(direction: TriggerDirection, price: Decimal, threshold: Decimal
   return direction === "rise" ? price.greaterThanOrEqualTo(threshold) : price.lessThanOrEqualTo(threshold);
 }
 
+/** Whether `price` reaches a trigger of this direction at `threshold` (what `fire` applies). */
+export function triggerReached(direction: TriggerDirection, price: string, threshold: string): boolean {
+  return reaches(direction, new Decimal(price), new Decimal(threshold));
+}
+
 /** Whether `a` fires after `b` (so sits nearer the start of the list). */
 function firesAfter<T>(direction: TriggerDirection, a: Entry<T>, b: Entry<T>): boolean {
   const order = a.threshold.comparedTo(b.threshold);

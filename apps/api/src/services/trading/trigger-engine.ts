@@ -6,8 +6,10 @@ import {
   marketFillPrice,
   type OrderSide,
   restingTrigger,
+  type TriggerDirection,
   TriggerIndex,
   trailingStopPrice,
+  triggerReached,
 } from "@tradeboard/core";
 import {
   type FillRow,
@@ -24,7 +26,12 @@ import type { TradingDeps } from "../trading.ts";
 import { cancelTwins, executeFill, releaseOf } from "./fills.ts";
 import { toResponse } from "./order-response.ts";
 
-type Resting = { orderId: string; userId: string };
+type Resting = {
+  orderId: string;
+  userId: string;
+  /** A stop-limit before its stop: where it rests as a limit once the stop is reached. */
+  limitAfterStop?: { direction: TriggerDirection; threshold: string };
+};
 type TrailingStop = Resting & {
   side: OrderSide;
   reference: Decimal;
@@ -62,6 +69,17 @@ export class TriggerEngine {
   onPrice(symbol: string, price: string): void {
     const fired: Resting[] = [...this.index.fire(symbol, price), ...this.followTrail(symbol, price)];
     if (fired.length === 0) return;
+    // A stop-limit whose stop this price reached but not its limit rests as a limit at once, so the very
+    // next trade finds it (its trigger below, on the work queue, may run after that trade arrives).
+    for (const entry of fired) {
+      const limit = entry.limitAfterStop;
+      if (limit && !triggerReached(limit.direction, price, limit.threshold)) {
+        this.index.add(entry.orderId, symbol, limit.direction, limit.threshold, {
+          orderId: entry.orderId,
+          userId: entry.userId,
+        });
+      }
+    }
     this.enqueue("triggered orders", async () => {
       for (const entry of fired) {
         try {
@@ -121,10 +139,8 @@ export class TriggerEngine {
         set: { triggeredAt: new Date() },
       });
       if (!triggered) return;
-      if (!limitCrossed(order.side, order.limitPrice ?? "0", price)) {
-        this.rest(triggered);
-        return;
-      }
+      // Not at its limit yet: it already rests as a limit (onPrice put it back in the index).
+      if (!limitCrossed(order.side, order.limitPrice ?? "0", price)) return;
     }
     const fillPrice =
       order.type === "stop" || order.type === "trailing_stop"
@@ -194,9 +210,20 @@ export class TriggerEngine {
       });
       return;
     }
-    const waitingAsLimit = order.type === "stop_limit" && order.triggeredAt !== null;
-    const { direction, threshold } = restingTrigger(waitingAsLimit ? { ...order, type: "limit" } : order);
-    this.index.add(order.id, order.symbol, direction, threshold, { orderId: order.id, userId: order.userId });
+    const asLimit = restingTrigger({ ...order, type: "limit" });
+    if (order.type === "stop_limit" && order.triggeredAt !== null) {
+      this.index.add(order.id, order.symbol, asLimit.direction, asLimit.threshold, {
+        orderId: order.id,
+        userId: order.userId,
+      });
+      return;
+    }
+    const { direction, threshold } = restingTrigger(order);
+    this.index.add(order.id, order.symbol, direction, threshold, {
+      orderId: order.id,
+      userId: order.userId,
+      ...(order.type === "stop_limit" ? { limitAfterStop: asLimit } : {}),
+    });
   }
 
   unrest(id: string, symbol: string): void {
