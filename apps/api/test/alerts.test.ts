@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import type { ManualFeed } from "../src/market/feed.ts";
+import { ALERT_RETRY_MS } from "../src/services/alerts.ts";
 import { sessionCookie, signedInUser, startTestApp, TEST_SECRET, testApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
 import { TestSocket } from "./helpers/ws-client.ts";
@@ -231,7 +232,7 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     }
     expect(await events(cookie, alert.id)).toHaveLength(0);
     expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("active");
-    clockOffset += 1_000; // the pause before it is armed again
+    clockOffset += ALERT_RETRY_MS; // the pause before it is armed again
     await price("60400.00");
     await price("60450.00");
     expect((await events(cookie, alert.id)).length).toBe(1);
