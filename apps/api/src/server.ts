@@ -384,6 +384,7 @@ export async function buildServer(
     lastPrice: (symbol) => markets.lastPrice(symbol),
     notify: (userId, event) => hub.publishToUser(userId, event),
     log: (message) => app.log.warn(message),
+    now: deps.now,
   });
   markets.onPrice((symbol, price, time) => alerts.onPrice(symbol, price, time));
   app.decorate("alerts", alerts);

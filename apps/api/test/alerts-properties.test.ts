@@ -12,6 +12,7 @@ describe("alert firing rules", () => {
   let database: Database;
   let app: FastifyInstance;
   let feed: ManualFeed;
+  let cookie: string;
 
   beforeAll(async () => {
     database = await openTestDatabase("pglite");
@@ -22,21 +23,24 @@ describe("alert firing rules", () => {
     ));
     await app.markets.init();
     app.markets.start();
+    const user = await insertUser(database.db, { email: "p@example.com", name: "P", passwordHash: null });
+    cookie = await sessionCookie(database, { sub: user.id });
   });
   afterAll(async () => {
     await app?.close();
     await database?.close();
   });
 
-  it("once fires at the first price at or past the level; every time fires again only after going back, and never within its cooldown", async () => {
-    let run = 0;
+  // No time limit of its own to meet: on two loaded cores a run takes from 0.1 to 2 s. Each run deletes
+  // its alerts, so no run pays for the ones before it.
+  it("once fires at the first price at or past the level; every time fires again only after going back, and never within its cooldown", {
+    timeout: 300_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 9_000, max: 11_000 }), { minLength: 1, maxLength: 30 }),
         fc.constantFrom("above" as const, "below" as const),
         async (path, condition) => {
-          const user = await insertUser(database.db, { email: `p${run++}@example.com`, name: "P", passwordHash: null });
-          const cookie = await sessionCookie(database, { sub: user.id });
           feed.trade("SOL-USD", "100.00", { quantity: "1" });
           await app.alerts.settled();
           const level = "100.00";
@@ -78,9 +82,12 @@ describe("alert firing rules", () => {
           expect(events.filter((e) => e.alertId === once.id)).toHaveLength(onceFires);
           expect(events.filter((e) => e.alertId === every.id)).toHaveLength(everyFires);
           expect(events.filter((e) => e.alertId === cooled.id)).toHaveLength(Math.min(everyFires, 1));
+          for (const alert of [once, every, cooled]) {
+            await app.inject({ method: "DELETE", url: `/api/alerts/${alert.id}`, headers: { cookie } });
+          }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   });
 });

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
 import { type Database, insertUser } from "@tradeboard/db";
+import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
 import type { ManualFeed } from "../src/market/feed.ts";
+import { ALERT_RETRY_MS } from "../src/services/alerts.ts";
 import { sessionCookie, signedInUser, startTestApp, TEST_SECRET, testApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
 import { TestSocket } from "./helpers/ws-client.ts";
@@ -17,6 +19,10 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
   let feed: ManualFeed;
   let wsUrl: string;
 
+  // The server's clock: tests move it forward instead of sleeping.
+  let clockOffset = 0;
+  const clock = () => Date.now() + clockOffset;
+
   let stop: () => Promise<void>;
   beforeAll(async () => {
     ({ database, app, feed, wsUrl, stop } = await startTestApp({
@@ -24,6 +30,7 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
       overrides: { MAX_ACTIVE_ALERTS: 3 },
       specs,
       listen: true,
+      now: clock,
     }));
   });
   afterAll(async () => {
@@ -158,20 +165,90 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     second.feed.trade("BTC-USD", "63500.00", { quantity: "1" });
     await second.app.alerts.settled();
     await second.app.close();
-    await price("63500.00"); // the first instance sees it too: the database lets only one fire
+    // The restarted instance fired it (the first one has not seen that price yet)...
+    expect((await events(cookie, alert.id)).map((e) => e.price)).toEqual(["63500"]);
+    await price("63500.00"); // ...and when the first instance sees it too, the database lets only one fire
     expect(await events(cookie, alert.id)).toHaveLength(1);
+    await price("60000.00");
+  });
+
+  it("keeps an every-time alert that fired waiting for the price to come back, across a restart", async () => {
+    const { cookie } = await person("ivy");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", {
+        symbol: "BTC-USD",
+        condition: "above",
+        price: "61000.00",
+        frequency: "every_time",
+      })
+    ).json();
+    await price("61500.00");
+    expect(await events(cookie, alert.id)).toHaveLength(1);
+    // A restart: a new instance on the same database, with its own feed (the first one sees none of these ticks).
+    const second = await testApp(database, {}, { specs });
+    await second.app.markets.init();
+    await second.app.alerts.rebuild();
+    second.app.markets.start();
+    const secondPrice = async (value: string) => {
+      second.feed.trade("BTC-USD", value, { quantity: "1" });
+      await second.app.alerts.settled();
+    };
+    try {
+      await secondPrice("61700.00"); // still above since the firing: no new crossing
+      expect((await events(cookie, alert.id)).map((e) => e.price)).toEqual(["61500"]);
+      await secondPrice("60500.00"); // back below the level...
+      await secondPrice("61200.00"); // ...and across again
+      expect((await events(cookie, alert.id)).map((e) => e.price)).toEqual(["61200", "61500"]);
+    } finally {
+      await second.app.close();
+    }
+    expect((await call(cookie, "DELETE", `/api/alerts/${alert.id}`)).statusCode).toBe(204);
+    await price("60000.00");
+  });
+
+  it("arms an alert again after its firing failed, and fires it on a later crossing", async () => {
+    const { cookie } = await person("jay");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60300.00" })
+    ).json();
+    // The database refuses the firing's event: the firing's transaction rolls back.
+    await database.db.execute(
+      sql.raw(
+        "create function refuse_alert_events() returns trigger language plpgsql as $$ begin raise exception 'alert events refused'; end $$",
+      ),
+    );
+    await database.db.execute(
+      sql.raw(
+        "create trigger refuse_alert_events before insert on alert_events for each row execute function refuse_alert_events()",
+      ),
+    );
+    try {
+      await price("60350.00");
+    } finally {
+      await database.db.execute(sql.raw("drop trigger refuse_alert_events on alert_events"));
+      await database.db.execute(sql.raw("drop function refuse_alert_events"));
+    }
+    expect(await events(cookie, alert.id)).toHaveLength(0);
+    expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("active");
+    clockOffset += ALERT_RETRY_MS; // the pause before it is armed again
+    await price("60400.00");
+    await price("60450.00");
+    expect((await events(cookie, alert.id)).length).toBe(1);
+    expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("triggered");
     await price("60000.00");
   });
 
   it("lets an alert expire: past its expiry it shows as expired and does not fire", async () => {
     const { cookie } = await person("hal");
     await price("60000.00");
-    const expiresAt = new Date(Date.now() + 1_200).toISOString();
+    const expiresAt = new Date(clock() + 60_000).toISOString();
     const alert = (
       await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60400.00", expiresAt })
     ).json();
     expect(alert).toMatchObject({ status: "active", expiresAt });
-    await new Promise((resolve) => setTimeout(resolve, 1_400));
+    clockOffset += 61_000;
     await price("60500.00");
     expect(await events(cookie, alert.id)).toHaveLength(0);
     expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("expired");

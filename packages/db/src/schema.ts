@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -342,6 +343,11 @@ export const alerts = pgTable(
     status: text("status", { enum: ["active", "paused", "triggered", "expired"] }).notNull(),
     /** For `crosses`: the side of the level the price was on when the alert was armed. */
     armedSide: text("armed_side", { enum: ["below", "above"] }),
+    /**
+     * For an `every_time` `above`/`below` alert: it fired (or its cooldown held it back) and waits for the
+     * price to go back across its level before it can fire again. Stored so that a restart keeps waiting.
+     */
+    awaitingReturn: boolean("awaiting_return").notNull().default(false),
     lastTriggeredAt: timestamp("last_triggered_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

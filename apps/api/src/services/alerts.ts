@@ -23,6 +23,8 @@ import {
   listAlertEvents,
   listAlerts,
   listCandles,
+  type NewAlert,
+  retryingTransaction,
   scheduleWebhook,
   setWebhookSecret,
   type UserRow,
@@ -40,9 +42,14 @@ export interface AlertsDeps {
   lastPrice(symbol: string): string | undefined;
   notify(userId: string, event: { kind: string } & Record<string, unknown>): void;
   log?(message: string): void;
+  /** The clock of expiries and of pauses before re-arming (tests move it instead of waiting). */
+  now?: () => number;
 }
 
 type Armed = { alertId: string; userId: string; rearm: boolean };
+
+/** The pause before an alert whose processing failed is armed again from the database. */
+export const ALERT_RETRY_MS = 1_000;
 
 /**
  * Price alerts on the same trigger index as resting orders. `above` and
@@ -50,21 +57,29 @@ type Armed = { alertId: string; userId: string; rearm: boolean };
  * level from the side it was on. An `every_time` alert re-arms once the price
  * has gone back across the level, and fires again no sooner than its cooldown.
  * Firing is claimed in the database, so each crossing fires a `once` alert
- * exactly once, whatever ticks race and whatever restarts.
+ * exactly once, whatever ticks race and whatever restarts; what an
+ * `every_time` alert waits for next is written with the claim, so a restart
+ * resumes it instead of arming it fresh. A firing that fails is armed again
+ * from the database after a pause, on a later tick.
  */
 export class AlertService {
   private readonly index = new TriggerIndex<Armed>();
   /** Per market and window: the rolling low/high, and the move alerts sorted by their percentage. */
   private readonly moves = new Map<string, { window: MoveWindow; alerts: { percent: Decimal; armed: Armed }[] }>();
-  private readonly rearmTimers = new Set<NodeJS.Timeout>();
+  /** Alerts out of the index until a time on `now` (after a failure, or a move alert's cooldown): armed again from the database on the first tick after it. */
+  private readonly later = new Map<string, { userId: string; at: number }>();
+  private nextLater = Number.POSITIVE_INFINITY;
   private queue: Promise<void> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
-  constructor(private readonly deps: AlertsDeps) {}
+  constructor(private readonly deps: AlertsDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   async rebuild(): Promise<number> {
     // The rolling windows start from the stored one-minute candles, so a restart does not blind move alerts.
-    const now = Date.now();
+    const now = this.now();
     for (const spec of this.deps.specs) {
       const minutes = await listCandles(this.deps.db, {
         symbol: spec.symbol,
@@ -84,6 +99,7 @@ export class AlertService {
     for (const alert of active) this.arm(alert);
     // Deliveries left pending by an earlier run (or another instance) are due again.
     this.deps.webhooks.resume();
+    // expire() contains its own failures.
     this.expiryTimer = setInterval(() => void this.expire(), 15_000);
     this.expiryTimer.unref();
     return active.length;
@@ -91,7 +107,7 @@ export class AlertService {
 
   stop(): Promise<void> {
     clearInterval(this.expiryTimer);
-    for (const timer of this.rearmTimers) clearTimeout(timer);
+    this.later.clear();
     // Deliveries in flight are cut short; they stay due in the database.
     const sending = this.deps.webhooks.stop();
     return Promise.all([this.queue, sending]).then(() => undefined);
@@ -142,7 +158,7 @@ export class AlertService {
       body.status === "active" &&
       current.status === "paused" &&
       current.expiresAt &&
-      current.expiresAt <= new Date()
+      current.expiresAt.getTime() <= this.now()
     ) {
       throw new AppError("validation_failed", "This alert has expired; set a new expiry to resume it.", {
         fields: { status: "the alert has expired" },
@@ -165,6 +181,8 @@ export class AlertService {
         // Resuming (or re-arming a fired one) starts from where the price is now.
         ...(body.status !== undefined ? { status: body.status } : {}),
         ...(current.condition === "crosses" && price ? { armedSide: sideOf(last, price) } : {}),
+        // A new level or a resumed alert no longer waits for the price to come back across the old one.
+        ...(body.price !== undefined || body.status !== undefined ? { awaitingReturn: false } : {}),
       },
     });
     if (!updated) throw notFound();
@@ -206,15 +224,18 @@ export class AlertService {
   }
 
   /** Called with every trade price. */
-  onPrice(symbol: string, price: string, time: number = Date.now()): void {
+  onPrice(symbol: string, price: string, time: number = this.now()): void {
+    this.armLater();
     const fired = [...this.index.fire(symbol, price), ...this.fireMoves(symbol, price, time)];
     if (fired.length === 0) return;
-    this.queue = this.queue.then(async () => {
+    this.enqueue(async () => {
       for (const armed of fired) {
         try {
           await (armed.rearm ? this.rearm(armed) : this.fire(armed, symbol, price));
         } catch (error) {
+          // Rolled back, so nothing of it is recorded: armed again from the database after a pause.
           this.deps.log?.(`alert ${armed.alertId} could not be processed: ${(error as Error).message}`);
+          this.armAt(armed, this.now() + ALERT_RETRY_MS);
         }
       }
     });
@@ -225,16 +246,63 @@ export class AlertService {
     return this.queue;
   }
 
+  /** Work on the engine's queue; one step's failure never stops the next (the queue never rejects). */
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((error: unknown) => {
+      this.deps.log?.(`alert engine step failed: ${(error as Error).message}`);
+    });
+  }
+
+  private armAt(armed: Armed, at: number): void {
+    this.later.set(armed.alertId, { userId: armed.userId, at });
+    this.nextLater = Math.min(this.nextLater, at);
+  }
+
+  /** Arms, from the database, every alert whose pause is over (checked on each tick: only a tick can fire one). */
+  private armLater(): void {
+    const now = this.now();
+    if (now < this.nextLater) return;
+    const due: Armed[] = [];
+    this.nextLater = Number.POSITIVE_INFINITY;
+    for (const [alertId, entry] of this.later) {
+      if (entry.at <= now) {
+        this.later.delete(alertId);
+        due.push({ alertId, userId: entry.userId, rearm: false });
+      } else {
+        this.nextLater = Math.min(this.nextLater, entry.at);
+      }
+    }
+    if (due.length === 0) return;
+    this.enqueue(async () => {
+      for (const armed of due) {
+        try {
+          const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
+          if (alert?.status !== "active") continue;
+          this.disarm(alert.id);
+          this.arm(alert);
+        } catch (error) {
+          this.deps.log?.(`alert ${armed.alertId} could not be armed again: ${(error as Error).message}`);
+          this.armAt(armed, this.now() + ALERT_RETRY_MS);
+        }
+      }
+    });
+  }
+
   private async fire(armed: Armed, symbol: string, price: string): Promise<void> {
     const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
     if (alert?.status !== "active") return;
-    if (alert.expiresAt && alert.expiresAt <= new Date()) {
+    if (alert.expiresAt && alert.expiresAt.getTime() <= this.now()) {
       await updateAlert(this.deps.db, { userId: alert.userId, id: alert.id, set: { status: "expired" } });
       return;
     }
-    const claimed = await this.deps.db.transaction(async (tx) => {
-      const row = await claimAlertFiring(tx, alert);
-      if (!row) return null;
+    const next = alert.frequency === "every_time" ? this.afterCrossing(alert) : {};
+    const claimed = await retryingTransaction(this.deps.db, async (tx) => {
+      const row = await claimAlertFiring(tx, alert, next);
+      if (!row) {
+        // Held back by its cooldown: the crossing still happened, and it waits for the next one all the same.
+        if (Object.keys(next).length > 0) await updateAlert(tx, { userId: alert.userId, id: alert.id, set: next });
+        return null;
+      }
       const event = await insertAlertEvent(tx, {
         alertId: alert.id,
         userId: alert.userId,
@@ -249,8 +317,20 @@ export class AlertService {
       if (payload) await scheduleWebhook(tx, { eventId: event.id, payload, at: new Date() });
       return { row, event, payload };
     });
-    if (alert.frequency === "every_time") this.armAfterFiring(alert);
+    if (alert.frequency === "every_time") this.armAfterFiring({ ...alert, ...next });
     if (!claimed) return;
+    try {
+      await this.announce(alert, claimed);
+    } catch (error) {
+      // The firing is recorded (it shows in the history): it is not fired again.
+      this.deps.log?.(`alert ${alert.id} fired but could not be announced: ${(error as Error).message}`);
+    }
+  }
+
+  private async announce(
+    alert: AlertRow,
+    claimed: { row: AlertRow; event: AlertEventRow; payload: string | null },
+  ): Promise<void> {
     if (alert.webhookUrl && claimed.payload) {
       const owner = await findUserById(this.deps.db, alert.userId);
       // Without a secret the sender's next poll records why it cannot deliver.
@@ -272,62 +352,48 @@ export class AlertService {
   }
 
   /**
-   * After an `every_time` alert fires (or is held back by its cooldown) it
-   * waits for the price to go back across its level before it can fire again;
-   * a `crosses` alert simply waits for the crossing the other way.
+   * What an `every_time` alert waits for after a crossing (fired, or held
+   * back by its cooldown), as written on its row: a `crosses` alert the
+   * crossing the other way; `above`/`below` the price going back across the
+   * level (unless it already has: firing is recorded a moment after the tick).
    */
+  private afterCrossing(alert: AlertRow): Pick<NewAlert, "armedSide" | "awaitingReturn"> {
+    if (alert.condition === "crosses") return { armedSide: alert.armedSide === "below" ? "above" : "below" };
+    if (alert.condition === "move" || !alert.price) return {};
+    return { awaitingReturn: !this.isBack(alert, alert.price) };
+  }
+
+  /** The last price is strictly on the other side of the level: a price resting exactly on it does not flap. */
+  private isBack(alert: AlertRow, level: string): boolean {
+    const last = this.deps.lastPrice(alert.symbol);
+    if (last === undefined) return false;
+    return alert.condition === "above" ? new Decimal(last).lessThan(level) : new Decimal(last).greaterThan(level);
+  }
+
   private armAfterFiring(alert: AlertRow): void {
     if (alert.condition === "move") {
       // The move stays in the window for a while: listen again after the cooldown (at least a few seconds).
-      const timer = setTimeout(() => {
-        this.rearmTimers.delete(timer);
-        void this.rearm({ alertId: alert.id, userId: alert.userId, rearm: true });
-      }, Math.max(5, alert.cooldownSeconds) * 1000);
-      timer.unref();
-      this.rearmTimers.add(timer);
+      this.armAt(
+        { alertId: alert.id, userId: alert.userId, rearm: false },
+        this.now() + Math.max(5, alert.cooldownSeconds) * 1000,
+      );
       return;
     }
-    if (!alert.price) return;
-    if (alert.condition === "crosses") {
-      const flipped = alert.armedSide === "below" ? "above" : "below";
-      void updateAlert(this.deps.db, { userId: alert.userId, id: alert.id, set: { armedSide: flipped } });
-      this.arm({ ...alert, armedSide: flipped });
-      return;
-    }
-    const back: TriggerDirection = alert.condition === "above" ? "fall" : "rise";
-    // Firing is recorded a moment after the tick: the price may already be back.
-    const last = this.deps.lastPrice(alert.symbol);
-    const level = alert.price;
-    const isBack =
-      last !== undefined &&
-      (back === "rise" ? new Decimal(last).greaterThan(level) : new Decimal(last).lessThan(level));
-    if (isBack) {
-      this.arm(alert);
-      return;
-    }
-    this.index.add(`rearm:${alert.id}`, alert.symbol, back, alert.price, {
-      alertId: alert.id,
-      userId: alert.userId,
-      rearm: true,
-    });
+    this.arm(alert);
   }
 
+  /** The price reached the level again from the other side: the alert may fire on its next crossing. */
   private async rearm(armed: Armed): Promise<void> {
     const alert = await findAlert(this.deps.db, { userId: armed.userId, id: armed.alertId });
     if (alert?.status !== "active") return;
-    // Back means strictly on the other side: a price resting exactly on the level does not flap.
-    const last = this.deps.lastPrice(alert.symbol);
-    if (alert.price && last && (alert.condition === "above" || alert.condition === "below")) {
-      const stillThere =
-        alert.condition === "above"
-          ? new Decimal(last).greaterThanOrEqualTo(alert.price)
-          : new Decimal(last).lessThanOrEqualTo(alert.price);
-      if (stillThere) {
-        this.armAfterFiring(alert);
-        return;
-      }
+    if (alert.awaitingReturn && alert.price && !this.isBack(alert, alert.price)) {
+      this.arm(alert); // still there: keeps waiting
+      return;
     }
-    this.arm(alert);
+    const updated = alert.awaitingReturn
+      ? await updateAlert(this.deps.db, { userId: alert.userId, id: alert.id, set: { awaitingReturn: false } })
+      : alert;
+    if (updated) this.arm(updated);
   }
 
   private arm(alert: AlertRow): void {
@@ -345,6 +411,17 @@ export class AlertService {
       return;
     }
     if (!alert.price) return;
+    if (alert.awaitingReturn && alert.frequency === "every_time" && alert.condition !== "crosses") {
+      const back: TriggerDirection = alert.condition === "above" ? "fall" : "rise";
+      this.index.remove(alert.id);
+      this.index.add(`rearm:${alert.id}`, alert.symbol, back, alert.price, {
+        alertId: alert.id,
+        userId: alert.userId,
+        rearm: true,
+      });
+      return;
+    }
+    this.index.remove(`rearm:${alert.id}`);
     const direction: TriggerDirection =
       alert.condition === "above"
         ? "rise"
@@ -361,6 +438,7 @@ export class AlertService {
   }
 
   private disarm(id: string): void {
+    this.later.delete(id);
     this.index.remove(id);
     this.index.remove(`rearm:${id}`);
     for (const book of this.moves.values()) book.alerts = book.alerts.filter((a) => a.armed.alertId !== id);

@@ -388,7 +388,7 @@ export class MarketService {
         this.unsaved.push({ symbol: tick.symbol, interval, candle });
         const wire = this.format(state, candle);
         publisher?.publish(candlesChannel(tick.symbol, interval), "candle", { ...wire, closed: true });
-        for (const listener of this.closedListeners) listener(tick.symbol, interval, wire);
+        this.tell(this.closedListeners, tick.symbol, interval, wire);
         if (interval === "1m") this.slideWindow(state, candle);
       }
       publisher?.publish(candlesChannel(tick.symbol, interval), "candle", {
@@ -399,10 +399,21 @@ export class MarketService {
     state.ticker = this.computeTicker(state);
     publisher?.publish(tickerChannel(tick.symbol), "ticker", state.ticker);
     // Trades are passed on as the ticker is (the Alpaca data stream mirrors it)...
-    for (const listener of this.tradeListeners) listener(tick, state.ticker);
+    this.tell(this.tradeListeners, tick, state.ticker);
     // ...but resting orders and alerts never fire on a stale market's prices (they may be out of date or incomplete).
     if (state.stale) return;
-    for (const listener of this.priceListeners) listener(tick.symbol, tick.price, tick.time);
+    this.tell(this.priceListeners, tick.symbol, tick.price, tick.time);
+  }
+
+  /** Calls every listener; one that throws is logged and never keeps the tick from the others (or the feed). */
+  private tell<A extends unknown[]>(listeners: readonly ((...args: A) => void)[], ...args: A): void {
+    for (const listener of listeners) {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.deps.log?.(`a market listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   private slideWindow(state: MarketState, closed: Candle): void {

@@ -81,10 +81,12 @@ export async function startTestApp(
     overrides?: Partial<ServerConfig>;
     specs?: readonly MarketSpec[];
     listen?: boolean;
+    /** The server's clock (expiries, pauses, limits); the feed's trades keep the wall clock's time. */
+    now?: () => number;
   } = {},
 ) {
   const database = await openTestDatabase(options.driver ?? "pglite");
-  const { app, feed } = await testApp(database, options.overrides, { specs: options.specs });
+  const { app, feed } = await testApp(database, options.overrides, { specs: options.specs, now: options.now });
   await app.markets.init();
   await app.trading.rebuild();
   await app.alerts.rebuild();

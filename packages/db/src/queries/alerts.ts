@@ -57,14 +57,19 @@ export async function deleteAlert(db: Db, params: { userId: string; id: string }
 /**
  * Claims a firing: a `once` alert moves from active to triggered, an
  * `every_time` alert only when its cooldown has passed. Exactly one caller
- * wins, however many ticks race for it.
+ * wins, however many ticks race for it. `also` is written with the claim
+ * (what an `every_time` alert waits for next), so the two never part.
  */
-export async function claimAlertFiring(db: Db, alert: AlertRow): Promise<AlertRow | null> {
+export async function claimAlertFiring(
+  db: Db,
+  alert: AlertRow,
+  also: Pick<NewAlert, "armedSide" | "awaitingReturn"> = {},
+): Promise<AlertRow | null> {
   const active = and(eq(alerts.id, alert.id), eq(alerts.status, "active"));
   if (alert.frequency === "once") {
     const [row] = await db
       .update(alerts)
-      .set({ status: "triggered", lastTriggeredAt: sql`now()`, updatedAt: sql`now()` })
+      .set({ ...also, status: "triggered", lastTriggeredAt: sql`now()`, updatedAt: sql`now()` })
       .where(active)
       .returning();
     return row ?? null;
@@ -75,7 +80,7 @@ export async function claimAlertFiring(db: Db, alert: AlertRow): Promise<AlertRo
   );
   const [row] = await db
     .update(alerts)
-    .set({ lastTriggeredAt: sql`now()`, updatedAt: sql`now()` })
+    .set({ ...also, lastTriggeredAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(active, cooled))
     .returning();
   return row ?? null;

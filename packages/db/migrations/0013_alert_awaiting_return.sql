@@ -1,0 +1,1 @@
+ALTER TABLE "alerts" ADD COLUMN "awaiting_return" boolean DEFAULT false NOT NULL;
