@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { encode } from "@auth/core/jwt";
 import postgres from "postgres";
+import { deriveServiceKey, SERVICE_KEY_HEADER } from "../apps/api/src/auth/service-key.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -144,7 +145,15 @@ try {
     body: JSON.stringify({ name: "Bench", email: "bench@example.com", password: "bench password 123" }),
   });
   const user = (await register.json()) as { id: string };
-  const cookie = `authjs.session-token=${await encode({ token: { sub: user.id }, secret, salt: "authjs.session-token" })}`;
+  // A signed-in session as the web app opens one at sign-in; its id travels in the cookie.
+  const opened = await fetch(`${base}/api/internal/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", [SERVICE_KEY_HEADER]: deriveServiceKey(secret) },
+    body: JSON.stringify({ userId: user.id, userAgent: "bench" }),
+  });
+  const { sessionId } = (await opened.json()) as { sessionId: string };
+  const token = { sub: user.id, sid: sessionId };
+  const cookie = `authjs.session-token=${await encode({ token, secret, salt: "authjs.session-token" })}`;
   const created = await fetch(`${base}/api/api-keys`, {
     method: "POST",
     headers: { cookie, "content-type": "application/json" },
