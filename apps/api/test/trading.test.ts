@@ -1,10 +1,11 @@
 import { DEFAULT_MARKETS, Decimal } from "@tradeboard/core";
-import { type Database, listBalances, sumLedger } from "@tradeboard/db";
+import type { Database } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
 import { signedInUser, startTestApp, testApp } from "./helpers/app.ts";
 import { testDrivers } from "./helpers/database.ts";
+import { balancesOf, expectLedgerMatches } from "./helpers/ledger.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "BTC-USD" || m.symbol === "ETH-USD");
 const rates = { FEE_RATE: "0.001", SLIPPAGE_RATE: "0.0005" };
@@ -28,26 +29,8 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
   const call = (cookie: string, method: "GET" | "POST" | "DELETE", url: string, payload?: object) =>
     app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
 
-  async function balances(userId: string) {
-    const rows = await listBalances(database.db, { userId });
-    return Object.fromEntries(
-      rows.map((b) => [
-        b.asset,
-        { available: new Decimal(b.available).toFixed(), held: new Decimal(b.held).toFixed() },
-      ]),
-    );
-  }
-
-  async function ledgerMatches(userId: string) {
-    const sums = await sumLedger(database.db, { userId });
-    const rows = await listBalances(database.db, { userId });
-    for (const row of rows) {
-      const sum = sums.find((s) => s.asset === row.asset);
-      expect(new Decimal(sum?.available ?? 0).equals(row.available)).toBe(true);
-      expect(new Decimal(sum?.held ?? 0).equals(row.held)).toBe(true);
-      expect(new Decimal(row.available).greaterThanOrEqualTo(0)).toBe(true);
-    }
-  }
+  const balances = (userId: string) => balancesOf(database.db, userId);
+  const ledgerMatches = (userId: string) => expectLedgerMatches(database.db, userId);
 
   it("fills a market buy at once at the last price plus slippage, with the fee", async () => {
     const { id, cookie } = await trader("ada");

@@ -1,9 +1,10 @@
-import { DEFAULT_MARKETS, Decimal } from "@tradeboard/core";
-import { type Database, listBalances, sumLedger } from "@tradeboard/db";
+import { DEFAULT_MARKETS } from "@tradeboard/core";
+import type { Database } from "@tradeboard/db";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedInUser, testApp } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { balancesOf, expectLedgerMatches } from "./helpers/ledger.ts";
 
 const specs = DEFAULT_MARKETS.filter((m) => m.symbol === "ETH-USD");
 const rates = { FEE_RATE: "0.001", SLIPPAGE_RATE: "0.0005" };
@@ -34,24 +35,8 @@ describe.each(testDrivers)("triggered orders on %s", (driver) => {
   const call = (app: FastifyInstance, cookie: string, method: "GET" | "POST", url: string, payload?: object) =>
     app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
 
-  async function balances(userId: string) {
-    const rows = await listBalances(database.db, { userId });
-    return Object.fromEntries(
-      rows.map((b) => [
-        b.asset,
-        { available: new Decimal(b.available).toFixed(), held: new Decimal(b.held).toFixed() },
-      ]),
-    );
-  }
-
-  async function ledgerMatches(userId: string) {
-    const sums = await sumLedger(database.db, { userId });
-    for (const row of await listBalances(database.db, { userId })) {
-      const sum = sums.find((s) => s.asset === row.asset);
-      expect(new Decimal(sum?.available ?? 0).equals(row.available)).toBe(true);
-      expect(new Decimal(sum?.held ?? 0).equals(row.held)).toBe(true);
-    }
-  }
+  const balances = (userId: string) => balancesOf(database.db, userId);
+  const ledgerMatches = (userId: string) => expectLedgerMatches(database.db, userId);
 
   it("rejects a buy stop and a buy trailing stop the account can no longer pay for when the price gaps, balances intact", async () => {
     const { app, feed } = await instance();
