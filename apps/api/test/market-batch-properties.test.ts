@@ -1,14 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { cashFor, DEFAULT_MARKETS, Decimal, feeFor } from "@tradeboard/core";
-import {
-  type Database,
-  insertUser,
-  listBalances,
-  listPositions,
-  postLedgerEntry,
-  sumLedger,
-  type Transaction,
-} from "@tradeboard/db";
+import { type Database, insertUser, listBalances, listPositions, postLedgerEntry, sumLedger } from "@tradeboard/db";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -91,7 +83,7 @@ class BatchCommand implements fc.AsyncCommand<Model, Real> {
     const aborts = this.aborts;
     const outcomes = await executeMarketBatch(real.database.db, requests, {
       feeRate: FEE_RATE,
-      async beforeCommit(_tx: Transaction, attempt: number) {
+      async beforeCommit(attempt: number) {
         attempts = attempt;
         // As Postgres reports a deadlock victim: the whole batch is rolled back and must run again.
         if (attempt <= aborts) throw Object.assign(new Error("deadlock detected"), { code: "40P01" });

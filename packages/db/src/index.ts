@@ -4,7 +4,7 @@ export * from "./queries/alerts.ts";
 export * from "./queries/api-keys.ts";
 export * from "./queries/balances.ts";
 export * from "./queries/candles.ts";
-export * from "./queries/fill-batch.ts";
+export * from "./queries/group-commit.ts";
 export * from "./queries/oauth-accounts.ts";
 export * from "./queries/orders.ts";
 export * from "./queries/sessions.ts";

@@ -1,20 +1,15 @@
+import { randomUUID } from "node:crypto";
 import { cashFor, Decimal, feeFor, type MarketSpec } from "@tradeboard/core";
 import {
-  addToBalances,
-  appendLedger,
+  type BatchWrites,
+  batchRowTime,
   type Db,
   type FillRow,
-  insertFills,
-  insertOrders,
+  groupCommit,
   type LedgerEntry,
-  lockBalances,
-  lockPositions,
+  type LockedRows,
   type NewOrder,
   type OrderRow,
-  retryingTransaction,
-  type Transaction,
-  takenClientOrderIds,
-  writePositions,
 } from "@tradeboard/db";
 
 /** A market order ready to execute: its row and the price it fills at. */
@@ -33,8 +28,8 @@ export type MarketOrderOutcome =
 
 export interface BatchOptions {
   feeRate: string;
-  /** Runs inside the transaction after the writes, before the commit (tests abort batches here). */
-  beforeCommit?(tx: Transaction, attempt: number): Promise<void>;
+  /** Runs after the writes, before the commit, with the attempt's number (tests make the database abort batches here). */
+  beforeCommit?(attempt: number): Promise<void>;
 }
 
 /**
@@ -53,12 +48,32 @@ export async function executeMarketBatch(
   requests: readonly MarketOrderRequest[],
   options: BatchOptions,
 ): Promise<MarketOrderOutcome[]> {
-  let attempt = 0;
-  return retryingTransaction(db, async (tx) => {
-    attempt++;
-    const outcomes = await applyBatch(tx, requests, options.feeRate);
-    await options.beforeCommit?.(tx, attempt);
-    return outcomes;
+  const balanceKeys = new Map<string, { userId: string; asset: string }>();
+  const positionKeys = new Map<string, { userId: string; symbol: string }>();
+  for (const r of requests) {
+    const userId = r.order.userId;
+    for (const asset of [r.spec.base, r.spec.quote]) balanceKeys.set(`${userId}\n${asset}`, { userId, asset });
+    positionKeys.set(`${userId}\n${r.spec.symbol}`, { userId, symbol: r.spec.symbol });
+  }
+  const clientOrderIds = requests.flatMap((r) =>
+    r.order.clientOrderId ? [{ userId: r.order.userId, clientOrderId: r.order.clientOrderId }] : [],
+  );
+  const { result, nowMicros } = await groupCommit(
+    db,
+    { balances: [...balanceKeys.values()], positions: [...positionKeys.values()], clientOrderIds },
+    (locked) => applyBatch(requests, locked, options.feeRate),
+    { beforeCommit: options.beforeCommit },
+  );
+  return result.map((outcome, i) => {
+    if (outcome.kind !== "accepted") return outcome;
+    if (nowMicros === null) throw new Error("a batch with a filled order wrote nothing");
+    const createdAt = batchRowTime(nowMicros, outcome.ordinal);
+    const r = requests[i] as MarketOrderRequest;
+    return {
+      kind: "filled",
+      order: orderRow(r, outcome.orderId, createdAt),
+      fill: { ...outcome.fill, createdAt },
+    };
   });
 }
 
@@ -73,59 +88,59 @@ type PositionState = {
   exists: boolean;
   touched: boolean;
 };
+type Decided =
+  | Exclude<MarketOrderOutcome, { kind: "filled" }>
+  | { kind: "accepted"; ordinal: number; orderId: string; fill: Omit<FillRow, "createdAt"> };
 
-async function applyBatch(
-  tx: Transaction,
+/**
+ * The batch in memory, against the rows it locked: each order in arrival
+ * order, seeing the effects of the ones before it.
+ */
+function applyBatch(
   requests: readonly MarketOrderRequest[],
+  locked: LockedRows,
   feeRate: string,
-): Promise<MarketOrderOutcome[]> {
-  const balanceKeys = new Map<string, { userId: string; asset: string }>();
-  const positionKeys = new Map<string, { userId: string; symbol: string }>();
-  for (const r of requests) {
-    const userId = r.order.userId;
-    for (const asset of [r.spec.base, r.spec.quote]) balanceKeys.set(`${userId}\n${asset}`, { userId, asset });
-    positionKeys.set(`${userId}\n${r.spec.symbol}`, { userId, symbol: r.spec.symbol });
-  }
-  const withClientId = requests.flatMap((r) =>
-    r.order.clientOrderId ? [{ userId: r.order.userId, clientOrderId: r.order.clientOrderId }] : [],
-  );
-  // Sent together: the driver pipelines them on the transaction's connection (one round trip),
-  // and Postgres runs them in this order, so the balance rows are locked before the position rows.
-  const [lockedBalances, lockedPositions, takenRows] = await Promise.all([
-    lockBalances(tx, [...balanceKeys.values()]),
-    lockPositions(tx, [...positionKeys.values()]),
-    takenClientOrderIds(tx, withClientId),
-  ]);
+): { writes: BatchWrites; result: Decided[] } {
   const balances = new Map<string, BalanceState>();
-  for (const key of balanceKeys.values())
-    balances.set(`${key.userId}\n${key.asset}`, {
-      ...key,
-      initial: new Decimal(0),
-      available: new Decimal(0),
-      exists: false,
-    });
-  for (const row of lockedBalances) {
+  for (const r of requests) {
+    for (const asset of [r.spec.base, r.spec.quote]) {
+      const key = `${r.order.userId}\n${asset}`;
+      if (!balances.has(key))
+        balances.set(key, {
+          userId: r.order.userId,
+          asset,
+          initial: new Decimal(0),
+          available: new Decimal(0),
+          exists: false,
+        });
+    }
+  }
+  for (const row of locked.balances) {
     const available = new Decimal(row.available);
     balances.set(`${row.userId}\n${row.asset}`, { ...row, initial: available, available, exists: true });
   }
   const positions = new Map<string, PositionState>();
-  for (const key of positionKeys.values()) {
-    const zero = new Decimal(0);
-    positions.set(`${key.userId}\n${key.symbol}`, {
-      ...key,
-      quantity: zero,
-      cost: zero,
-      realizedPnl: zero,
-      feesPaid: zero,
-      exists: false,
-      touched: false,
-    });
+  const zero = new Decimal(0);
+  for (const r of requests) {
+    const key = `${r.order.userId}\n${r.spec.symbol}`;
+    if (!positions.has(key))
+      positions.set(key, {
+        userId: r.order.userId,
+        symbol: r.spec.symbol,
+        quantity: zero,
+        cost: zero,
+        realizedPnl: zero,
+        feesPaid: zero,
+        exists: false,
+        touched: false,
+      });
   }
-  for (const row of lockedPositions) {
+  for (const row of locked.positions) {
+    const quantity = new Decimal(row.quantity);
     positions.set(`${row.userId}\n${row.symbol}`, {
       userId: row.userId,
       symbol: row.symbol,
-      quantity: new Decimal(row.quantity),
+      quantity,
       cost: new Decimal(row.cost),
       realizedPnl: new Decimal(row.realizedPnl),
       feesPaid: new Decimal(row.feesPaid),
@@ -133,14 +148,17 @@ async function applyBatch(
       touched: false,
     });
   }
-  const taken = new Set(takenRows.map((k) => `${k.userId}\n${k.clientOrderId}`));
+  const taken = new Set(locked.taken.map((k) => `${k.userId}\n${k.clientOrderId}`));
 
-  const outcomes: (MarketOrderOutcome | { kind: "accepted"; fee: Decimal; notional: Decimal })[] = [];
+  const writes = { orders: [], fills: [], ledger: [], balances: [], positions: [] } as {
+    [K in keyof BatchWrites]: BatchWrites[K][number][];
+  };
+  const result: Decided[] = [];
   for (const r of requests) {
     const userId = r.order.userId;
     const clientKey = r.order.clientOrderId ? `${userId}\n${r.order.clientOrderId}` : null;
     if (clientKey && taken.has(clientKey)) {
-      outcomes.push({ kind: "duplicate" });
+      result.push({ kind: "duplicate" });
       continue;
     }
     const quantity = new Decimal(r.order.quantity);
@@ -155,91 +173,95 @@ async function applyBatch(
       r.side === "buy" ? quote.available.minus(notional).minus(fee) : quote.available.plus(notional).minus(fee);
     const positionShort = r.side === "sell" && position.quantity.lessThan(quantity);
     if (baseAfter.isNegative() || quoteAfter.isNegative() || positionShort) {
-      outcomes.push({ kind: "insufficient_funds" });
+      result.push({ kind: "insufficient_funds" });
       continue;
     }
     base.available = baseAfter;
     quote.available = quoteAfter;
     applyToPosition(position, r.side, quantity, notional, fee);
     if (clientKey) taken.add(clientKey);
-    outcomes.push({ kind: "accepted", fee, notional });
-  }
 
-  const accepted = requests.flatMap((r, i) => {
-    const outcome = outcomes[i];
-    return outcome?.kind === "accepted" ? [{ r, fee: outcome.fee, notional: outcome.notional }] : [];
-  });
-  const inserted = await insertOrders(
-    tx,
-    accepted.map((a) => a.r.order),
-  );
-  if (inserted.length < accepted.length) {
-    // Another transaction took one of the clientOrderIds since the check: run the batch again, it will see it.
-    throw Object.assign(new Error("a clientOrderId of the batch was taken meanwhile"), { code: "40001" });
+    const orderId = randomUUID();
+    const fill = {
+      id: randomUUID(),
+      orderId,
+      userId,
+      symbol: r.spec.symbol,
+      side: r.side,
+      price: r.price.toFixed(),
+      quantity: quantity.toFixed(),
+      fee: fee.toFixed(),
+    };
+    result.push({ kind: "accepted", ordinal: writes.orders.length, orderId, fill });
+    writes.orders.push({
+      id: orderId,
+      userId,
+      clientOrderId: r.order.clientOrderId,
+      requestHash: r.order.requestHash,
+      symbol: r.spec.symbol,
+      side: r.side,
+      type: r.order.type,
+      status: r.order.status ?? "filled",
+      timeInForce: r.order.timeInForce,
+      quantity: quantity.toFixed(),
+      filledQuantity: quantity.toFixed(),
+    });
+    writes.fills.push(fill);
+    writes.ledger.push(...ledgerOf(r, orderId, notional, fee));
   }
-  const byOrdinal = new Map(inserted.map(({ ordinal, ...order }) => [ordinal, order]));
-  const written = accepted.map((a, k) => {
-    const order = byOrdinal.get(k);
-    if (!order) throw new Error("an accepted order of the batch was not written");
-    return { ...a, order };
-  });
-  // The writes need only the order ids: sent together, one round trip.
-  const [writtenFills] = await Promise.all([
-    insertFills(
-      tx,
-      written.map(({ r, fee, order }) => ({
-        orderId: order.id,
-        userId: r.order.userId,
-        symbol: r.spec.symbol,
-        side: r.side,
-        price: r.price.toFixed(),
-        quantity: new Decimal(r.order.quantity).toFixed(),
-        fee: fee.toFixed(),
-      })),
-    ),
-    appendLedger(
-      tx,
-      written.flatMap(({ r, fee, notional, order }) => ledgerOf(r, order.id, notional, fee)),
-    ),
-    addToBalances(
-      tx,
-      [...balances.values()]
-        .filter((b) => !b.available.equals(b.initial))
-        .map((b) => ({
-          userId: b.userId,
-          asset: b.asset,
-          available: b.available.minus(b.initial).toFixed(),
-          held: "0",
-          exists: b.exists,
-        })),
-    ),
-    writePositions(
-      tx,
-      [...positions.values()]
-        .filter((p) => p.touched)
-        .map((p) => ({
-          userId: p.userId,
-          symbol: p.symbol,
-          quantity: p.quantity.toFixed(),
-          cost: p.cost.toFixed(),
-          realizedPnl: p.realizedPnl.toFixed(),
-          feesPaid: p.feesPaid.toFixed(),
-          exists: p.exists,
-        })),
-    ),
-  ]);
-  const fillByOrder = new Map(writtenFills.map((f) => [f.orderId, f]));
+  for (const b of balances.values())
+    if (!b.available.equals(b.initial))
+      writes.balances.push({
+        userId: b.userId,
+        asset: b.asset,
+        delta: b.available.minus(b.initial).toFixed(),
+        exists: b.exists,
+      });
+  for (const p of positions.values())
+    if (p.touched)
+      writes.positions.push({
+        userId: p.userId,
+        symbol: p.symbol,
+        quantity: p.quantity.toFixed(),
+        cost: p.cost.toFixed(),
+        realizedPnl: p.realizedPnl.toFixed(),
+        feesPaid: p.feesPaid.toFixed(),
+        exists: p.exists,
+      });
+  return { writes, result };
+}
 
-  const writtenByRequest = new Map(written.map((w) => [w.r, w.order]));
-  return requests.map((r, i) => {
-    const outcome = outcomes[i];
-    if (!outcome) throw new Error("an order of the batch has no outcome");
-    if (outcome.kind !== "accepted") return outcome;
-    const order = writtenByRequest.get(r);
-    const fill = order && fillByOrder.get(order.id);
-    if (!order || !fill) throw new Error("an accepted order of the batch was not written");
-    return { kind: "filled", order, fill };
-  });
+/** The order row as the write statement stored it (a market order has no prices, hold or exits of its own). */
+function orderRow(r: MarketOrderRequest, id: string, createdAt: Date): OrderRow {
+  const o = r.order;
+  return {
+    id,
+    userId: o.userId,
+    clientOrderId: o.clientOrderId,
+    requestHash: o.requestHash,
+    symbol: r.spec.symbol,
+    side: r.side,
+    type: o.type,
+    status: o.status ?? "filled",
+    timeInForce: o.timeInForce,
+    quantity: new Decimal(o.quantity).toFixed(),
+    filledQuantity: new Decimal(o.quantity).toFixed(),
+    limitPrice: null,
+    stopPrice: null,
+    holdAsset: null,
+    holdAmount: "0",
+    reason: null,
+    trailPercent: null,
+    trailPrice: null,
+    trailReference: null,
+    takeProfitPrice: null,
+    stopLossPrice: null,
+    parentOrderId: null,
+    ocoGroup: null,
+    triggeredAt: null,
+    createdAt,
+    updatedAt: createdAt,
+  };
 }
 
 /** The three entries of a fill, as a single fill writes them: the base asset, the quote asset, the fee. */

@@ -1,0 +1,363 @@
+import type { PGlite, Transaction as PGliteTransaction } from "@electric-sql/pglite";
+import type postgres from "postgres";
+import type { Db } from "../client.ts";
+import { isRetryableConflict, isUniqueViolation } from "../errors.ts";
+import type { LedgerEntry } from "./balances.ts";
+
+/**
+ * The database side of a group commit: many orders executed as one
+ * transaction of exactly two statements, each with a fixed text (prepared
+ * once per connection) and one JSON parameter that carries every row of the
+ * batch, whatever its size. On Postgres each statement travels with its
+ * neighbour (BEGIN with the locks, the writes with COMMIT), so a batch costs
+ * two round trips; on PGlite it costs two calls into the engine. Drizzle's
+ * query builder is bypassed here on purpose: building and binding one
+ * statement per kind per batch cost more CPU than the database spent on them.
+ */
+
+/** The rows a batch reads and locks before it decides anything. */
+export interface BatchKeys {
+  balances: readonly { userId: string; asset: string }[];
+  positions: readonly { userId: string; symbol: string }[];
+  clientOrderIds: readonly { userId: string; clientOrderId: string }[];
+}
+
+/** What the lock statement returns: the locked balances and positions, and the clientOrderIds already taken. */
+export interface LockedRows {
+  balances: { userId: string; asset: string; available: string }[];
+  positions: {
+    userId: string;
+    symbol: string;
+    quantity: string;
+    cost: string;
+    realizedPnl: string;
+    feesPaid: string;
+  }[];
+  taken: { userId: string; clientOrderId: string }[];
+}
+
+/** An order of the batch, filled at once (its id is made by the caller). */
+export interface BatchOrder {
+  id: string;
+  userId: string;
+  clientOrderId: string | null;
+  requestHash: string;
+  symbol: string;
+  side: "buy" | "sell";
+  type: string;
+  status: string;
+  timeInForce: string;
+  quantity: string;
+  filledQuantity: string;
+}
+
+export interface BatchFill {
+  id: string;
+  orderId: string;
+  userId: string;
+  symbol: string;
+  side: "buy" | "sell";
+  price: string;
+  quantity: string;
+  fee: string;
+}
+
+type PositionValues = {
+  userId: string;
+  symbol: string;
+  quantity: string;
+  cost: string;
+  realizedPnl: string;
+  feesPaid: string;
+};
+
+/**
+ * The writes of a batch. Orders and fills are created a microsecond apart in
+ * the given order (so a history lists them as they arrived); balances are
+ * changed by deltas (rows that did not exist are inserted, or added to one
+ * another transaction inserted meanwhile: their deltas are never negative);
+ * positions that were locked get their new values, new ones are inserted or
+ * added to. The CHECK constraints still refuse any negative result.
+ */
+export interface BatchWrites {
+  orders: readonly BatchOrder[];
+  fills: readonly BatchFill[];
+  ledger: readonly LedgerEntry[];
+  balances: readonly { userId: string; asset: string; delta: string; exists: boolean }[];
+  positions: readonly (PositionValues & { exists: boolean })[];
+}
+
+export interface GroupCommitOptions {
+  /** Runs after the writes, before the commit (tests make the database abort batches here); slower: one more round trip. */
+  beforeCommit?(attempt: number): Promise<void>;
+  /** How many times in all a batch runs when the database aborts it (deadlock, serialization, a clientOrderId taken meanwhile). */
+  attempts?: number;
+}
+
+const LOCK_SQL = `with k as (select ($1::text)::jsonb as j),
+bal as materialized (
+  select b.user_id, b.asset, b.available from balances b
+  where (b.user_id, b.asset) in (select x.u, x.a from k, jsonb_to_recordset(k.j -> 'b') as x(u uuid, a text))
+  order by b.user_id, b.asset
+  for update of b
+),
+pos as materialized (
+  select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid from positions p
+  where (p.user_id, p.symbol) in (select x.u, x.s from k, jsonb_to_recordset(k.j -> 'p') as x(u uuid, s text))
+  order by p.user_id, p.symbol
+  for update of p
+),
+taken as (
+  select o.user_id, o.client_order_id from orders o
+  where (o.user_id, o.client_order_id) in (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text))
+)
+select 'b' as k, user_id::text as u, asset as key, available::text as v1, null::text as v2, null::text as v3, null::text as v4 from bal
+union all
+select 'p', user_id::text, symbol, quantity::text, cost::text, realized_pnl::text, fees_paid::text from pos
+union all
+select 't', user_id::text, client_order_id, null, null, null, null from taken`;
+
+// Data-modifying CTEs all run, to completion, in one statement; the fills' foreign keys are checked at
+// its end, when the orders of the same statement are there. Balance rows are changed by deltas.
+const WRITE_SQL = `with w as (select ($1::text)::jsonb as j),
+o as (
+  insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
+    quantity, filled_quantity, created_at, updated_at)
+  select x.id, x.u, x.c, x.h, x.s, x.side, x.type, x.status, x.tif, x.q, x.fq,
+    now() + x.n * interval '1 microsecond', now()
+  from w, jsonb_to_recordset(w.j -> 'o') as x(id uuid, u uuid, c text, h text, s text, side text,
+    type text, status text, tif text, q numeric, fq numeric, n bigint)
+  order by x.n
+),
+f as (
+  insert into fills (id, order_id, user_id, symbol, side, price, quantity, fee, created_at)
+  select x.id, x.o, x.u, x.s, x.side, x.p, x.q, x.fee, now() + x.n * interval '1 microsecond'
+  from w, jsonb_to_recordset(w.j -> 'f') as x(id uuid, o uuid, u uuid, s text, side text,
+    p numeric, q numeric, fee numeric, n bigint)
+  order by x.n
+),
+l as (
+  insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
+  select x.u, x.a, x.kind, x.d, 0, x.r
+  from w, jsonb_to_recordset(w.j -> 'l') as x(u uuid, a text, kind text, d numeric, r text, n bigint)
+  order by x.n
+),
+bu as (
+  update balances t set available = t.available + x.d, updated_at = now()
+  from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
+  where t.user_id = x.u and t.asset = x.a
+),
+bi as (
+  insert into balances (user_id, asset, available, held)
+  select x.u, x.a, x.d, 0 from w, jsonb_to_recordset(w.j -> 'bi') as x(u uuid, a text, d numeric)
+  on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
+),
+pu as (
+  update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
+  from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  where t.user_id = x.u and t.symbol = x.s
+),
+pi as (
+  insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
+  select x.u, x.s, x.q, x.c, x.r, x.f
+  from w, jsonb_to_recordset(w.j -> 'pi') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  on conflict (user_id, symbol) do update set quantity = positions.quantity + excluded.quantity,
+    cost = positions.cost + excluded.cost, realized_pnl = positions.realized_pnl + excluded.realized_pnl,
+    fees_paid = positions.fees_paid + excluded.fees_paid
+)
+select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as now`;
+
+type Row = Record<string, string | null>;
+
+function keysJson(keys: BatchKeys): string {
+  return JSON.stringify({
+    b: keys.balances.map((k) => ({ u: k.userId, a: k.asset })),
+    p: keys.positions.map((k) => ({ u: k.userId, s: k.symbol })),
+    c: keys.clientOrderIds.map((k) => ({ u: k.userId, c: k.clientOrderId })),
+  });
+}
+
+function writesJson(writes: BatchWrites): string {
+  return JSON.stringify({
+    o: writes.orders.map((o, n) => ({
+      n,
+      id: o.id,
+      u: o.userId,
+      c: o.clientOrderId,
+      h: o.requestHash,
+      s: o.symbol,
+      side: o.side,
+      type: o.type,
+      status: o.status,
+      tif: o.timeInForce,
+      q: o.quantity,
+      fq: o.filledQuantity,
+    })),
+    f: writes.fills.map((f, n) => ({
+      n,
+      id: f.id,
+      o: f.orderId,
+      u: f.userId,
+      s: f.symbol,
+      side: f.side,
+      p: f.price,
+      q: f.quantity,
+      fee: f.fee,
+    })),
+    l: writes.ledger.map((e, n) => {
+      if (e.heldDelta !== undefined && e.heldDelta !== "0") throw new Error("a batch moves no held amounts");
+      return { n, u: e.userId, a: e.asset, kind: e.kind, d: e.availableDelta, r: e.reference ?? null };
+    }),
+    bu: writes.balances.filter((b) => b.exists).map((b) => ({ u: b.userId, a: b.asset, d: b.delta })),
+    bi: writes.balances.filter((b) => !b.exists).map((b) => ({ u: b.userId, a: b.asset, d: b.delta })),
+    pu: writes.positions.filter((p) => p.exists).map(positionJson),
+    pi: writes.positions.filter((p) => !p.exists).map(positionJson),
+  });
+}
+
+const positionJson = (p: PositionValues) => ({
+  u: p.userId,
+  s: p.symbol,
+  q: p.quantity,
+  c: p.cost,
+  r: p.realizedPnl,
+  f: p.feesPaid,
+});
+
+function lockedRows(rows: readonly Row[]): LockedRows {
+  const locked: LockedRows = { balances: [], positions: [], taken: [] };
+  for (const row of rows) {
+    const userId = row.u ?? "";
+    const key = row.key ?? "";
+    if (row.k === "b") locked.balances.push({ userId, asset: key, available: row.v1 ?? "0" });
+    else if (row.k === "p")
+      locked.positions.push({
+        userId,
+        symbol: key,
+        quantity: row.v1 ?? "0",
+        cost: row.v2 ?? "0",
+        realizedPnl: row.v3 ?? "0",
+        feesPaid: row.v4 ?? "0",
+      });
+    else locked.taken.push({ userId, clientOrderId: key });
+  }
+  return locked;
+}
+
+/** Two steps in one transaction: the locks (sent with BEGIN), then the writes (sent with COMMIT). */
+interface BatchTransaction {
+  lock(json: string): Promise<Row[]>;
+  /** The writes and the commit; answers the transaction's time (`now()`, microseconds, UTC, no zone). */
+  writeAndCommit(json: string | null, beforeCommit?: () => Promise<void>): Promise<string | null>;
+}
+
+async function onPostgres<T>(client: postgres.Sql, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  const connection = await client.reserve();
+  try {
+    let begun = false;
+    return await work({
+      async lock(json) {
+        begun = true;
+        const [, rows] = await Promise.all([
+          connection.unsafe("begin"),
+          connection.unsafe(LOCK_SQL, [json], { prepare: true }),
+        ]);
+        return rows as unknown as Row[];
+      },
+      async writeAndCommit(json, beforeCommit) {
+        if (!begun) throw new Error("a batch writes after its locks");
+        if (json === null || beforeCommit) {
+          const rows =
+            json === null ? [] : ((await connection.unsafe(WRITE_SQL, [json], { prepare: true })) as unknown as Row[]);
+          await beforeCommit?.();
+          await connection.unsafe("commit");
+          return rows[0]?.now ?? null;
+        }
+        // After a failed write Postgres answers COMMIT with a rollback; the write's error is what is thrown.
+        const [rows] = await Promise.all([
+          connection.unsafe(WRITE_SQL, [json], { prepare: true }) as unknown as Promise<Row[]>,
+          connection.unsafe("commit"),
+        ]);
+        return rows[0]?.now ?? null;
+      },
+    });
+  } catch (error) {
+    await connection.unsafe("rollback").catch(() => {});
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
+
+async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  return client.transaction(async (tx: PGliteTransaction) =>
+    work({
+      async lock(json) {
+        return (await tx.query<Row>(LOCK_SQL, [json])).rows;
+      },
+      async writeAndCommit(json, beforeCommit) {
+        const rows = json === null ? [] : (await tx.query<Row>(WRITE_SQL, [json])).rows;
+        await beforeCommit?.();
+        return rows[0]?.now ?? null;
+      },
+    }),
+  );
+}
+
+function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  const client = (db as unknown as { $client: unknown }).$client;
+  if (client && typeof (client as postgres.Sql).reserve === "function") return onPostgres(client as postgres.Sql, work);
+  if (client && typeof (client as PGlite).transaction === "function") return onPglite(client as PGlite, work);
+  throw new Error("a group commit needs the database itself, not a transaction");
+}
+
+/** A clientOrderId another transaction took between the check and the write: the batch runs again and sees it. */
+function isTakenMeanwhile(error: unknown): boolean {
+  return isUniqueViolation(error) && /orders_user_client_order_id_idx/.test(String((error as Error).message ?? ""));
+}
+
+/**
+ * Runs a group commit: locks the rows of `keys` (balances in (user, asset)
+ * order, then positions in (user, market) order, so that two batches never
+ * wait on each other in a cycle), lets `decide` compute the writes from what
+ * it read, writes them and commits. Answers what `decide` returned, with the
+ * transaction's time. A batch the database aborts runs again whole, `decide`
+ * included, against what it reads then.
+ */
+export async function groupCommit<T>(
+  db: Db,
+  keys: BatchKeys,
+  decide: (locked: LockedRows) => { writes: BatchWrites | null; result: T },
+  options: GroupCommitOptions = {},
+): Promise<{ result: T; nowMicros: bigint | null }> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await batchTransaction(db, async (tx) => {
+        const locked = lockedRows(await tx.lock(keysJson(keys)));
+        const { writes, result } = decide(locked);
+        const before = options.beforeCommit;
+        const now = await tx.writeAndCommit(
+          writes && writes.orders.length > 0 ? writesJson(writes) : null,
+          before ? () => before(attempt) : undefined,
+        );
+        return { result, nowMicros: now === null ? null : microsOf(now) };
+      });
+    } catch (error) {
+      if (attempt >= attempts || !(isRetryableConflict(error) || isTakenMeanwhile(error))) throw error;
+      // A short, jittered pause so the two sides of the cycle do not meet again at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/** `2026-12-02T18:48:36.297123` (UTC, as the write statement reports `now()`) in microseconds since the epoch. */
+function microsOf(text: string): bigint {
+  const [whole, fraction = ""] = text.split(".");
+  return (BigInt(Date.parse(`${whole}Z`)) / 1000n) * 1_000_000n + BigInt(fraction.padEnd(6, "0").slice(0, 6));
+}
+
+/** The creation time the write statement gives the `index`-th order or fill of a batch (a microsecond apart), to the millisecond. */
+export function batchRowTime(nowMicros: bigint, index: number): Date {
+  return new Date(Number((nowMicros + BigInt(index)) / 1000n));
+}
