@@ -13,6 +13,7 @@ import { AlpacaStreams } from "./alpaca/streams.ts";
 import { RealtimeTokens } from "./auth/realtime-token.ts";
 import { SessionBroadcast } from "./auth/session-broadcast.ts";
 import { SessionRegistry } from "./auth/session-registry.ts";
+import { UserCache } from "./auth/user-cache.ts";
 import type { ApiConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { BinanceFeed } from "./market/binance.ts";
@@ -83,6 +84,7 @@ export type ServerConfig = Pick<
       | "FEE_RATE"
       | "SLIPPAGE_RATE"
       | "MAX_ACTIVE_ALERTS"
+      | "USER_CACHE_MS"
       | "ALERT_WEBHOOKS_ALLOW_PRIVATE"
       | "WEBHOOK_RETRY_BASE_MS"
       | "WEBHOOK_POLL_MS"
@@ -248,8 +250,10 @@ export async function buildServer(
     : null;
   if (broadcast) app.addHook("onClose", () => broadcast.close());
   const now = deps.now ?? Date.now;
+  const users = new UserCache({ db, ttlMs: config.USER_CACHE_MS ?? 1_000, now: deps.now });
+  app.addHook("onClose", async () => users.close());
   useAuth(app, {
-    db,
+    users,
     authSecret: config.AUTH_SECRET,
     sessions,
     keyAuth: {

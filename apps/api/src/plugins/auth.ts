@@ -1,10 +1,11 @@
 import type { ApiKeyScope, UserResponse } from "@tradeboard/contracts";
-import { type Db, findUserById, type UserRow } from "@tradeboard/db";
+import type { UserRow } from "@tradeboard/db";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { readKeyCredentials } from "../auth/api-key-credentials.ts";
 import { deriveServiceKey, isServiceKey, SERVICE_KEY_HEADER } from "../auth/service-key.ts";
 import { SessionReader } from "../auth/session.ts";
 import type { SessionRegistry } from "../auth/session-registry.ts";
+import type { UserCache } from "../auth/user-cache.ts";
 import { AppError } from "../errors.ts";
 import type { ApiKeyService } from "../services/api-keys.ts";
 
@@ -39,14 +40,15 @@ export interface KeyAuthenticator {
 /**
  * The api trusts only what it verifies: the session cookie it decrypts itself,
  * or an API key it checks against the stored hash; then the user as the
- * database has it now (so a deleted user or a changed role takes effect at
- * once, whatever the token says), and a cookie only while its session has not
+ * database has it (read at most a second ago, and again at once after a change
+ * this process made: a deleted user or a changed role takes effect whatever the
+ * token says; see auth/user-cache.ts), and a cookie only while its session has not
  * ended (signed out, or ended from Settings). A request that presents a key is
  * judged by the key alone, never by a cookie it may also carry.
  */
 export function useAuth(
   app: FastifyInstance,
-  deps: { db: Db; authSecret: string; keyAuth: KeyAuthenticator; sessions: SessionRegistry },
+  deps: { users: UserCache; authSecret: string; keyAuth: KeyAuthenticator; sessions: SessionRegistry },
 ): void {
   const serviceKey = deriveServiceKey(deps.authSecret);
   const sessions = new SessionReader(deps.authSecret);
@@ -57,7 +59,7 @@ export function useAuth(
   async function fromSession(request: FastifyRequest): Promise<UserRow> {
     const session = await sessions.read(request.cookies);
     const live = session?.sessionId ? await deps.sessions.isActive(session.sessionId, session.userId) : false;
-    const user = session && live ? await findUserById(deps.db, session.userId) : null;
+    const user = session && live ? await deps.users.find(session.userId) : null;
     if (!session?.sessionId || !user) throw new AppError("unauthorized", "Sign in to continue.");
     request.sessionId = session.sessionId;
     return user;

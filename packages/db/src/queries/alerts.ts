@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type AlertEventRow, type AlertRow, alertEvents, alerts, users } from "../schema.ts";
+import { userChanged } from "./users.ts";
 
 export type NewAlert = typeof alerts.$inferInsert;
 
@@ -116,5 +117,7 @@ export async function expireAlerts(db: Db): Promise<AlertRow[]> {
 }
 
 export async function setWebhookSecret(db: Db, params: { userId: string; secret: string }): Promise<void> {
+  userChanged(params.userId);
   await db.update(users).set({ webhookSecret: params.secret }).where(eq(users.id, params.userId));
+  userChanged(params.userId);
 }

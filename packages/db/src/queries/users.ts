@@ -2,6 +2,24 @@ import { count, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type UserRow, users } from "../schema.ts";
 
+/**
+ * Told of every change a query of this package makes to a user row (role,
+ * password, verified email, webhook secret), so that caches of users in this
+ * process forget it. Called when the statement is sent, before a surrounding
+ * transaction commits: a cache must not believe a read made soon after (see
+ * apps/api/src/auth/user-cache.ts).
+ */
+const userChangeListeners = new Set<(userId: string) => void>();
+
+export function onUserChanged(listener: (userId: string) => void): () => void {
+  userChangeListeners.add(listener);
+  return () => userChangeListeners.delete(listener);
+}
+
+export function userChanged(userId: string): void {
+  for (const listener of userChangeListeners) listener(userId);
+}
+
 export async function insertUser(
   db: Db,
   params: {
@@ -37,19 +55,25 @@ export async function listUsers(db: Db, params: { limit: number; offset: number 
 }
 
 export async function setUserRole(db: Db, params: { id: string; role: UserRow["role"] }): Promise<void> {
+  userChanged(params.id);
   await db.update(users).set({ role: params.role }).where(eq(users.id, params.id));
+  userChanged(params.id);
 }
 
 export async function setUserPassword(db: Db, params: { id: string; passwordHash: string }): Promise<void> {
+  userChanged(params.id);
   await db.update(users).set({ passwordHash: params.passwordHash }).where(eq(users.id, params.id));
+  userChanged(params.id);
 }
 
 /** Records that the owner of the account's email proved it (kept from the first time). */
 export async function markEmailVerified(db: Db, params: { id: string; at: Date }): Promise<UserRow | null> {
+  userChanged(params.id);
   const [row] = await db
     .update(users)
     .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${params.at.toISOString()}::timestamptz)` })
     .where(eq(users.id, params.id))
     .returning();
+  userChanged(params.id);
   return row ?? null;
 }
