@@ -6,7 +6,7 @@
  * api's CPU use is read from /proc. Run: `npm run bench -- profile` (writes
  * bench/results/orders-profile.md). Profiling slows the process; read shares, not rates.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
@@ -100,6 +100,8 @@ await api.stop();
 await database.drop();
 const summary = summarizeProfile(file, API_PARTS);
 const orders = profiled.total;
+// BENCH_PROFILE_OUT=/path/api.cpuprofile keeps the raw profile (open it in Chrome's DevTools).
+if (process.env.BENCH_PROFILE_OUT) copyFileSync(file, process.env.BENCH_PROFILE_OUT);
 rmSync(work, { recursive: true, force: true });
 
 const report = `# Where a market order's time goes in the api — ${new Date().toISOString()}

@@ -25,7 +25,7 @@ function statementsOf(all: readonly CapturedStatement[], userId: string): Captur
     let block: number[] = [];
     let inTransaction = false;
     const flush = () => {
-      if (block.some((i) => all[i]?.params.includes(userId))) for (const i of block) keep.add(i);
+      if (block.some((i) => all[i]?.params.some((p) => p?.includes(userId)))) for (const i of block) keep.add(i);
       block = [];
     };
     for (const i of indexes) {

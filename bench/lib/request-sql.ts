@@ -6,7 +6,10 @@
  * In the script, the account's user id is built from a pgbench variable (accounts have
  * ids whose last digits are their number, see accounts.ts), a value that an earlier
  * statement returned (the new order's id) is taken from that statement with `\gset`,
- * and every other parameter is written as the literal the api sent. With
+ * and every other parameter is written as the literal the api sent. A parameter that
+ * carries many values in one text (the group commit's JSON) gets the account's id
+ * replaced inside it, and every other uuid in it (ids the api made for the new rows) a
+ * fresh one per run. With
  * `-M prepared` pgbench prepares each statement once per connection, as the api does.
  */
 import type { CapturedStatement } from "./wire-capture.ts";
@@ -40,6 +43,16 @@ function substitute(sql: string, replace: (index: number) => string): string {
   return out;
 }
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** A text holding uuids: the account's becomes the account expression, each other one a new uuid per run. */
+function withFreshIds(value: string, account: { id: string; sql: string }): string {
+  const made = [...new Set(value.match(UUID) ?? [])].filter((id) => id !== account.id);
+  let expression = `replace(${quote(value)}, ${quote(account.id)}, (${account.sql})::text)`;
+  for (const id of made) expression = `replace(${expression}, ${quote(id)}, gen_random_uuid()::text)`;
+  return expression;
+}
+
 export function toPgbenchScript(statements: readonly CapturedStatement[], options: PgbenchScriptOptions): string {
   // Values that earlier statements returned: value -> variable name (`\gset sN_` on that statement).
   const returned = new Map<string, string>();
@@ -57,7 +70,7 @@ export function toPgbenchScript(statements: readonly CapturedStatement[], option
         gsetOf.set(Number(source), `s${source}_`);
         return `:${variable}`;
       }
-      return quote(value);
+      return value.length > 36 && /[0-9a-f]{8}-[0-9a-f]{4}-/.test(value) ? withFreshIds(value, options.account) : quote(value);
     });
     if (statement.rows.length === 1) {
       statement.columns.forEach((column, c) => {

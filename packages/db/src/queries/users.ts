@@ -35,8 +35,24 @@ export async function insertUser(
   return row;
 }
 
+/**
+ * Every authenticated request may read its user: the query is built once per
+ * database (or transaction) and then only executed, which spares the query
+ * builder's work on each call.
+ */
+const findUserByIdQueries = new WeakMap<Db, { execute(params: { id: string }): Promise<UserRow[]> }>();
+
 export async function findUserById(db: Db, id: string): Promise<UserRow | null> {
-  const [row] = await db.select().from(users).where(eq(users.id, id));
+  let query = findUserByIdQueries.get(db);
+  if (!query) {
+    query = db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .prepare("find_user_by_id");
+    findUserByIdQueries.set(db, query);
+  }
+  const [row] = await query.execute({ id });
   return row ?? null;
 }
 
