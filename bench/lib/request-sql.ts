@@ -70,7 +70,9 @@ export function toPgbenchScript(statements: readonly CapturedStatement[], option
         gsetOf.set(Number(source), `s${source}_`);
         return `:${variable}`;
       }
-      return value.length > 36 && /[0-9a-f]{8}-[0-9a-f]{4}-/.test(value) ? withFreshIds(value, options.account) : quote(value);
+      return value.length > 36 && /[0-9a-f]{8}-[0-9a-f]{4}-/.test(value)
+        ? withFreshIds(value, options.account)
+        : quote(value);
     });
     if (statement.rows.length === 1) {
       statement.columns.forEach((column, c) => {
