@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { cashFor, DEFAULT_MARKETS, Decimal, feeFor } from "@tradeboard/core";
-import { type Database, insertUser, listBalances, listPositions, postLedgerEntry, sumLedger } from "@tradeboard/db";
+import {
+  type Database,
+  findOrderByClientId,
+  insertUser,
+  listBalances,
+  listPositions,
+  postLedgerEntry,
+  sumLedger,
+} from "@tradeboard/db";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -171,4 +179,43 @@ describe.each(testDrivers)("group commit of market orders on %s", (driver) => {
     );
     // Hundreds of transactions: the shared machine's load, not the code, decides how long they take.
   }, 180_000);
+
+  it("stores text exactly as given, quotes and backslashes included (the batch travels as one JSON text)", async () => {
+    const user = await insertUser(database.db, {
+      email: `quotes-${randomUUID()}@example.com`,
+      name: "Q",
+      passwordHash: null,
+    });
+    await postLedgerEntry(database.db, {
+      userId: user.id,
+      asset: "USD",
+      kind: "initial_deposit",
+      availableDelta: START,
+    });
+    const clientOrderId = `it's \\ "quoted" '); delete from orders; --`;
+    const requestHash = "h'\\''\\n";
+    const request: MarketOrderRequest = {
+      order: {
+        userId: user.id,
+        clientOrderId,
+        requestHash,
+        symbol: spec.symbol,
+        side: "buy",
+        type: "market",
+        timeInForce: "gtc",
+        status: "filled",
+        quantity: UNIT,
+        filledQuantity: UNIT,
+      },
+      spec,
+      side: "buy",
+      price: new Decimal("50000"),
+    };
+    const [first] = await executeMarketBatch(database.db, [request], { feeRate: FEE_RATE });
+    expect(first?.kind).toBe("filled");
+    const stored = await findOrderByClientId(database.db, { userId: user.id, clientOrderId });
+    expect(stored).toMatchObject({ clientOrderId, requestHash, status: "filled" });
+    const [again] = await executeMarketBatch(database.db, [request], { feeRate: FEE_RATE });
+    expect(again?.kind).toBe("duplicate");
+  });
 });

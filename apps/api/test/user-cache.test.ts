@@ -55,4 +55,20 @@ describe.each(testDrivers)("the user behind a request, on %s", (driver) => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: "unauthorized" } });
   });
+  it("answers each of many requests arriving together with its own user", async () => {
+    const people = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        insertUser(database.db, { email: `together${i}@example.com`, name: `Together ${i}`, passwordHash: null }),
+      ),
+    );
+    const cookies = await Promise.all(people.map((p) => sessionCookie(database, { sub: p.id })));
+    now += 1_000;
+    // Sent at once, so their users are read in one go: every answer must still be its own user.
+    const answers = await Promise.all(
+      [...cookies, ...cookies].map((cookie) =>
+        app.inject({ method: "GET", url: "/api/users/me", headers: { cookie } }),
+      ),
+    );
+    expect(answers.map((a) => a.json().email)).toEqual([...people, ...people].map((p) => p.email));
+  });
 });

@@ -1,4 +1,6 @@
-import { type Db, findUserById, onUserChanged, type UserRow } from "@tradeboard/db";
+import { type Db, findUserById, findUsersByIds, onUserChanged, type UserRow } from "@tradeboard/db";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UserCacheOptions {
   db: Db;
@@ -16,8 +18,9 @@ export interface UserCacheOptions {
  * The user rows behind authenticated requests. Reading the row on every
  * request was a query of its own per request (a deleted user or a changed
  * role must take effect whatever the session token says); here a row is read
- * at most once per `ttlMs` per user, and requests that arrive while it is
- * being read wait for that one read. A change this process makes (packages/db
+ * at most once per `ttlMs` per user, requests that arrive while it is being
+ * read wait for that one read, and the rows missed during one turn of the
+ * event loop are read together, with one query. A change this process makes (packages/db
  * announces each one, see `onUserChanged`) is forgotten at once, and for
  * `ttlMs` after it no read is believed beyond its own request: the change may
  * still be committing when the read runs.
@@ -26,6 +29,8 @@ export class UserCache {
   private readonly rows = new Map<string, { user: UserRow; readAt: number }>();
   private readonly reading = new Map<string, Promise<UserRow | null>>();
   private readonly changedAt = new Map<string, number>();
+  /** Misses of this turn of the event loop, read together by `readQueued`. */
+  private queued = new Map<string, { resolve(user: UserRow | null): void; reject(error: unknown): void }>();
   private readonly now: () => number;
   private readonly stop: () => void;
 
@@ -42,7 +47,8 @@ export class UserCache {
     if (cached && started - cached.readAt < ttl) return cached.user;
     const pending = this.reading.get(userId);
     if (pending) return pending;
-    const read = findUserById(this.options.db, userId).finally(() => {
+    if (!UUID.test(userId)) return null;
+    const read = this.queue(userId).finally(() => {
       if (this.reading.get(userId) === read) this.reading.delete(userId);
     });
     this.reading.set(userId, read);
@@ -50,6 +56,27 @@ export class UserCache {
     const changed = this.changedAt.get(userId);
     if (user && (changed === undefined || changed < started - ttl)) this.remember(userId, user, started);
     return user;
+  }
+
+  private queue(userId: string): Promise<UserRow | null> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.size === 0) setImmediate(() => this.readQueued());
+      this.queued.set(userId, { resolve, reject });
+    });
+  }
+
+  private readQueued(): void {
+    const queued = this.queued;
+    this.queued = new Map();
+    findUsersByIds(this.options.db, [...queued.keys()]).then(
+      (rows) => {
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const [id, waiting] of queued) waiting.resolve(byId.get(id) ?? null);
+      },
+      (error: unknown) => {
+        for (const waiting of queued.values()) waiting.reject(error);
+      },
+    );
   }
 
   /** This user changed: the next request reads the row again. */

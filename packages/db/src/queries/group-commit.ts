@@ -96,20 +96,26 @@ export interface GroupCommitOptions {
 
 const LOCK_SQL = `with k as (select ($1::text)::jsonb as j),
 bal as materialized (
-  select b.user_id, b.asset, b.available from balances b
-  where (b.user_id, b.asset) in (select x.u, x.a from k, jsonb_to_recordset(k.j -> 'b') as x(u uuid, a text))
-  order by b.user_id, b.asset
-  for update of b
+  select b.user_id, b.asset, b.available
+  from (select x.u, x.a from k, jsonb_to_recordset(k.j -> 'b') as x(u uuid, a text) order by x.u, x.a) x
+  cross join lateral (
+    select b.user_id, b.asset, b.available from balances b where b.user_id = x.u and b.asset = x.a for update
+  ) b
 ),
 pos as materialized (
-  select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid from positions p
-  where (p.user_id, p.symbol) in (select x.u, x.s from k, jsonb_to_recordset(k.j -> 'p') as x(u uuid, s text))
-  order by p.user_id, p.symbol
-  for update of p
+  select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid
+  from (select x.u, x.s from k, jsonb_to_recordset(k.j -> 'p') as x(u uuid, s text) order by x.u, x.s) x
+  cross join lateral (
+    select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid from positions p
+    where p.user_id = x.u and p.symbol = x.s for update
+  ) p
 ),
 taken as (
-  select o.user_id, o.client_order_id from orders o
-  where (o.user_id, o.client_order_id) in (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text))
+  select o.user_id, o.client_order_id
+  from (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text)) x
+  cross join lateral (
+    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c
+  ) o
 )
 select 'b' as k, user_id::text as u, asset as key, available::text as v1, null::text as v2, null::text as v3, null::text as v4 from bal
 union all
@@ -289,14 +295,46 @@ async function onPostgres<T>(client: postgres.Sql, work: (tx: BatchTransaction) 
   }
 }
 
+/**
+ * PGlite plans every parameterized query again (its queries are unnamed
+ * statements), and planning the write statement costs more than running it
+ * for a small batch. So each statement is prepared once per database and run
+ * with EXECUTE, whose argument is a literal (EXECUTE takes no bind
+ * parameters): the JSON with its quotes doubled, under
+ * standard_conforming_strings, which the database sets for the session.
+ */
+const preparedOn = new WeakMap<PGlite, Promise<void>>();
+
+function prepareOnPglite(client: PGlite): Promise<void> {
+  let prepared = preparedOn.get(client);
+  if (!prepared) {
+    prepared = client
+      .exec(
+        `set standard_conforming_strings = on;
+        prepare tb_batch_lock(text) as ${LOCK_SQL};
+        prepare tb_batch_write(text) as ${WRITE_SQL};`,
+      )
+      .then(() => {});
+    prepared.catch(() => preparedOn.delete(client));
+    preparedOn.set(client, prepared);
+  }
+  return prepared;
+}
+
+const textLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
 async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  await prepareOnPglite(client);
   return client.transaction(async (tx: PGliteTransaction) =>
     work({
       async lock(json) {
-        return (await tx.query<Row>(LOCK_SQL, [json])).rows;
+        return ((await tx.exec(`execute tb_batch_lock(${textLiteral(json)})`))[0]?.rows ?? []) as Row[];
       },
       async writeAndCommit(json, beforeCommit) {
-        const rows = json === null ? [] : (await tx.query<Row>(WRITE_SQL, [json])).rows;
+        const rows =
+          json === null
+            ? []
+            : (((await tx.exec(`execute tb_batch_write(${textLiteral(json)})`))[0]?.rows ?? []) as Row[]);
         await beforeCommit?.();
         return rows[0]?.now ?? null;
       },
@@ -309,6 +347,17 @@ function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>)
   if (client && typeof (client as postgres.Sql).reserve === "function") return onPostgres(client as postgres.Sql, work);
   if (client && typeof (client as PGlite).transaction === "function") return onPglite(client as PGlite, work);
   throw new Error("a group commit needs the database itself, not a transaction");
+}
+
+/**
+ * How many batches are worth running at once: two on Postgres (while one
+ * commits, the next is written on another connection), one on PGlite, which
+ * runs one transaction at a time anyway: a second batch would only wait,
+ * having taken the orders that could have joined the next one.
+ */
+export function concurrentBatches(db: Db): number {
+  const client = (db as unknown as { $client: unknown }).$client;
+  return client && typeof (client as postgres.Sql).reserve === "function" ? 2 : 1;
 }
 
 /** A clientOrderId another transaction took between the check and the write: the batch runs again and sees it. */

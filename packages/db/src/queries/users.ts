@@ -56,6 +56,24 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | null> 
   return row ?? null;
 }
 
+const findUsersByIdsQueries = new WeakMap<Db, { execute(params: { ids: string }): Promise<UserRow[]> }>();
+
+/** The users among `ids` (one query however many; absent ids are simply not in the answer). */
+export async function findUsersByIds(db: Db, ids: readonly string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  let query = findUsersByIdsQueries.get(db);
+  if (!query) {
+    // One text parameter, so the statement is the same for any number of ids.
+    query = db
+      .select()
+      .from(users)
+      .where(sql`${users.id} = any(string_to_array(${sql.placeholder("ids")}, ',')::uuid[])`)
+      .prepare("find_users_by_ids");
+    findUsersByIdsQueries.set(db, query);
+  }
+  return query.execute({ ids: ids.join(",") });
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | null> {
   const [row] = await db.select().from(users).where(eq(users.email, email));
   return row ?? null;

@@ -1,4 +1,4 @@
-import type { Db } from "@tradeboard/db";
+import { concurrentBatches, type Db } from "@tradeboard/db";
 import {
   type BatchOptions,
   executeMarketBatch,
@@ -17,9 +17,10 @@ export interface BatcherOptions extends BatchOptions {
   /** The most orders one transaction takes. */
   maxBatch?: number;
   /**
-   * Batches in flight at once (default 2): while one commits the next is
-   * already being written, on another connection; batches of different
-   * accounts do not wait for each other, those of one account wait on its rows.
+   * Batches in flight at once (default: `concurrentBatches`, 2 on Postgres, 1
+   * on PGlite): while one commits the next is already being written, on
+   * another connection; batches of different accounts do not wait for each
+   * other, those of one account wait on its rows.
    */
   maxInFlight?: number;
   log?(message: string): void;
@@ -43,7 +44,7 @@ export class MarketOrderBatcher {
 
   constructor(private readonly options: BatcherOptions) {
     this.maxBatch = options.maxBatch ?? 256;
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? concurrentBatches(options.db);
   }
 
   submit(request: MarketOrderRequest): Promise<MarketOrderOutcome> {
