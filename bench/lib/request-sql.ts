@@ -48,7 +48,9 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** A text holding uuids: the account's becomes the account expression, each other one a new uuid per run. */
 function withFreshIds(value: string, account: { id: string; sql: string }): string {
   const made = [...new Set(value.match(UUID) ?? [])].filter((id) => id !== account.id);
-  let expression = `replace(${quote(value)}, ${quote(account.id)}, (${account.sql})::text)`;
+  // pgbench reads `:name` as a variable even inside a literal ("c":null, "n":0): JSON allows a space there.
+  const spaced = value.replaceAll('":', '": ');
+  let expression = `replace(${quote(spaced)}, ${quote(account.id)}, (${account.sql})::text)`;
   for (const id of made) expression = `replace(${expression}, ${quote(id)}, gen_random_uuid()::text)`;
   return expression;
 }

@@ -1,6 +1,5 @@
 -- Written by `npm run bench -- orders` from the statements the api sent for one request: GET /api/trades?limit=50 (pgbench -D account=N).
 \set aid :account
-select "id", "email", "name", "password_hash", "email_verified_at", "webhook_secret", "role", "created_at" from "users" where "users"."id" = ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid;
 select "id", "user_id", "client_order_id", "request_hash", "symbol", "side", "type", "status", "time_in_force", "quantity", "filled_quantity", "limit_price", "stop_price", "hold_asset", "hold_amount", "reason", "trail_percent", "trail_price", "trail_reference", "take_profit_price", "stop_loss_price", "parent_order_id", "oco_group", "triggered_at", "created_at", "updated_at", coalesce((
     select json_agg(json_build_object(
       'price', f.price::text, 'quantity', f.quantity::text, 'fee', f.fee::text,

@@ -1,18 +1,79 @@
 -- Written by `npm run bench -- orders` from the statements the api sent for one request: POST /api/trades {"symbol":"BTC-USD","side":"buy","type":"market","quantity":"0.001"} (pgbench -D accounts=N picks the account at random).
 \set aid random(1, :accounts)
-select "id", "email", "name", "password_hash", "email_verified_at", "webhook_secret", "role", "created_at" from "users" where "users"."id" = ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid;
 begin;
-select "user_id", "asset", "available", "held", "updated_at" from "balances" where ("balances"."user_id", "balances"."asset") in ((('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'BTC'), (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'USD')) order by "balances"."user_id" asc, "balances"."asset" asc for update;
-select "user_id", "symbol", "quantity", "cost", "realized_pnl", "fees_paid" from "positions" where ("positions"."user_id", "positions"."symbol") in ((('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'BTC-USD')) order by "positions"."user_id" asc, "positions"."symbol" asc for update;
-insert into "orders" ("id", "user_id", "client_order_id", "request_hash", "symbol", "side", "type", "status", "time_in_force", "quantity", "filled_quantity", "limit_price", "stop_price", "hold_asset", "hold_amount", "reason", "trail_percent", "trail_price", "trail_reference", "take_profit_price", "stop_loss_price", "parent_order_id", "oco_group", "triggered_at", "created_at", "updated_at") values (default, ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid, NULL, 'HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60', 'BTC-USD', 'buy', 'market', 'filled', 'gtc', '0.001', '0.001', NULL, NULL, default, default, default, NULL, NULL, default, NULL, NULL, default, default, default, now() + '0' * interval '1 microsecond', default) on conflict ("user_id","client_order_id") do nothing returning "id", "user_id", "client_order_id", "request_hash", "symbol", "side", "type", "status", "time_in_force", "quantity", "filled_quantity", "limit_price", "stop_price", "hold_asset", "hold_amount", "reason", "trail_percent", "trail_price", "trail_reference", "take_profit_price", "stop_loss_price", "parent_order_id", "oco_group", "triggered_at", "created_at", "updated_at", round(extract(epoch from ("created_at" - now())) * 1000000)::int \gset s4_
-insert into "fills" ("id", "order_id", "user_id", "symbol", "side", "price", "quantity", "fee", "created_at") values (default, :s4_id, ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid, 'BTC-USD', 'buy', '62423.21', '0.001', '0.07', now() + '0' * interval '1 microsecond') returning "id", "order_id", "user_id", "symbol", "side", "price", "quantity", "fee", "created_at";
-insert into "ledger_entries" ("id", "user_id", "asset", "kind", "available_delta", "held_delta", "reference", "created_at") values (default, ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid, 'BTC', 'fill', '0.001', '0', :s4_id, default), (default, ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid, 'USD', 'fill', '-62.43', '0', :s4_id, default), (default, ('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid, 'USD', 'fee', '-0.07', '0', :s4_id, default);
-update "balances" b
-      set available = b.available + v.available, held = b.held + v.held, updated_at = now()
-      from (values (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'BTC', '0.001'::numeric, '0'::numeric), (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'USD', '-62.5'::numeric, '0'::numeric)) as v(user_id, asset, available, held)
-      where b.user_id = v.user_id and b.asset = v.asset;
-update "positions" p
-      set quantity = v.quantity, cost = v.cost, realized_pnl = v.realized_pnl, fees_paid = v.fees_paid
-      from (values (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid::uuid, 'BTC-USD', '0.003'::numeric, '187.29'::numeric, '0'::numeric, '0.21'::numeric)) as v(user_id, symbol, quantity, cost, realized_pnl, fees_paid)
-      where p.user_id = v.user_id and p.symbol = v.symbol;
+with k as (select (replace('{"b": [{"u": "00000000-0000-4000-8000-000000000001","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000001","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000001', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb as j),
+bal as materialized (
+  select b.user_id, b.asset, b.available
+  from (select x.u, x.a from k, jsonb_to_recordset(k.j -> 'b') as x(u uuid, a text) order by x.u, x.a) x
+  cross join lateral (
+    select b.user_id, b.asset, b.available from balances b where b.user_id = x.u and b.asset = x.a for update
+  ) b
+),
+pos as materialized (
+  select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid
+  from (select x.u, x.s from k, jsonb_to_recordset(k.j -> 'p') as x(u uuid, s text) order by x.u, x.s) x
+  cross join lateral (
+    select p.user_id, p.symbol, p.quantity, p.cost, p.realized_pnl, p.fees_paid from positions p
+    where p.user_id = x.u and p.symbol = x.s for update
+  ) p
+),
+taken as (
+  select o.user_id, o.client_order_id
+  from (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text)) x
+  cross join lateral (
+    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c
+  ) o
+)
+select 'b' as k, user_id::text as u, asset as key, available::text as v1, null::text as v2, null::text as v3, null::text as v4 from bal
+union all
+select 'p', user_id::text, symbol, quantity::text, cost::text, realized_pnl::text, fees_paid::text from pos
+union all
+select 't', user_id::text, client_order_id, null, null, null, null from taken;
+with w as (select (replace(replace(replace('{"o": [{"n": 0,"id": "c768092a-0c5e-41be-a828-cdcbeb654ba5","u": "00000000-0000-4000-8000-000000000001","c": null,"h": "HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60","s": "BTC-USD","side": "buy","type": "market","status": "filled","tif": "gtc","q": "0.001","fq": "0.001"}],"f": [{"n": 0,"id": "cfccb946-cfad-404d-9b7e-db29fb6d8cec","o": "c768092a-0c5e-41be-a828-cdcbeb654ba5","u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD","side": "buy","p": "63080.14","q": "0.001","fee": "0.07"}],"l": [{"n": 0,"u": "00000000-0000-4000-8000-000000000001","a": "BTC","kind": "fill","d": "0.001","r": "c768092a-0c5e-41be-a828-cdcbeb654ba5"},{"n": 1,"u": "00000000-0000-4000-8000-000000000001","a": "USD","kind": "fill","d": "-63.09","r": "c768092a-0c5e-41be-a828-cdcbeb654ba5"},{"n": 2,"u": "00000000-0000-4000-8000-000000000001","a": "USD","kind": "fee","d": "-0.07","r": "c768092a-0c5e-41be-a828-cdcbeb654ba5"}],"bu": [{"u": "00000000-0000-4000-8000-000000000001","a": "BTC","d": "0.001"},{"u": "00000000-0000-4000-8000-000000000001","a": "USD","d": "-63.16"}],"bi": [],"pu": [{"u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD","q": "0.003","c": "189.25","r": "0","f": "0.21"}],"pi": []}', '00000000-0000-4000-8000-000000000001', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text), 'c768092a-0c5e-41be-a828-cdcbeb654ba5', gen_random_uuid()::text), 'cfccb946-cfad-404d-9b7e-db29fb6d8cec', gen_random_uuid()::text)::text)::jsonb as j),
+o as (
+  insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
+    quantity, filled_quantity, created_at, updated_at)
+  select x.id, x.u, x.c, x.h, x.s, x.side, x.type, x.status, x.tif, x.q, x.fq,
+    now() + x.n * interval '1 microsecond', now()
+  from w, jsonb_to_recordset(w.j -> 'o') as x(id uuid, u uuid, c text, h text, s text, side text,
+    type text, status text, tif text, q numeric, fq numeric, n bigint)
+  order by x.n
+),
+f as (
+  insert into fills (id, order_id, user_id, symbol, side, price, quantity, fee, created_at)
+  select x.id, x.o, x.u, x.s, x.side, x.p, x.q, x.fee, now() + x.n * interval '1 microsecond'
+  from w, jsonb_to_recordset(w.j -> 'f') as x(id uuid, o uuid, u uuid, s text, side text,
+    p numeric, q numeric, fee numeric, n bigint)
+  order by x.n
+),
+l as (
+  insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
+  select x.u, x.a, x.kind, x.d, 0, x.r
+  from w, jsonb_to_recordset(w.j -> 'l') as x(u uuid, a text, kind text, d numeric, r text, n bigint)
+  order by x.n
+),
+bu as (
+  update balances t set available = t.available + x.d, updated_at = now()
+  from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
+  where t.user_id = x.u and t.asset = x.a
+),
+bi as (
+  insert into balances (user_id, asset, available, held)
+  select x.u, x.a, x.d, 0 from w, jsonb_to_recordset(w.j -> 'bi') as x(u uuid, a text, d numeric)
+  on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
+),
+pu as (
+  update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
+  from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  where t.user_id = x.u and t.symbol = x.s
+),
+pi as (
+  insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
+  select x.u, x.s, x.q, x.c, x.r, x.f
+  from w, jsonb_to_recordset(w.j -> 'pi') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  on conflict (user_id, symbol) do update set quantity = positions.quantity + excluded.quantity,
+    cost = positions.cost + excluded.cost, realized_pnl = positions.realized_pnl + excluded.realized_pnl,
+    fees_paid = positions.fees_paid + excluded.fees_paid
+)
+select (extract(epoch from now()) * 1000000)::bigint::text as now;
 commit;

@@ -171,7 +171,7 @@ pi as (
     cost = positions.cost + excluded.cost, realized_pnl = positions.realized_pnl + excluded.realized_pnl,
     fees_paid = positions.fees_paid + excluded.fees_paid
 )
-select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as now`;
+select (extract(epoch from now()) * 1000000)::bigint::text as now`;
 
 type Row = Record<string, string | null>;
 
@@ -253,7 +253,7 @@ function lockedRows(rows: readonly Row[]): LockedRows {
 /** Two steps in one transaction: the locks (sent with BEGIN), then the writes (sent with COMMIT). */
 interface BatchTransaction {
   lock(json: string): Promise<Row[]>;
-  /** The writes and the commit; answers the transaction's time (`now()`, microseconds, UTC, no zone). */
+  /** The writes and the commit; answers the transaction's time (`now()`, in microseconds since the epoch, as text). */
   writeAndCommit(json: string | null, beforeCommit?: () => Promise<void>): Promise<string | null>;
 }
 
@@ -390,7 +390,7 @@ export async function groupCommit<T>(
           writes && writes.orders.length > 0 ? writesJson(writes) : null,
           before ? () => before(attempt) : undefined,
         );
-        return { result, nowMicros: now === null ? null : microsOf(now) };
+        return { result, nowMicros: now === null ? null : BigInt(now) };
       });
     } catch (error) {
       if (attempt >= attempts || !(isRetryableConflict(error) || isTakenMeanwhile(error))) throw error;
@@ -398,12 +398,6 @@ export async function groupCommit<T>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
-}
-
-/** `2026-12-02T18:48:36.297123` (UTC, as the write statement reports `now()`) in microseconds since the epoch. */
-function microsOf(text: string): bigint {
-  const [whole, fraction = ""] = text.split(".");
-  return (BigInt(Date.parse(`${whole}Z`)) / 1000n) * 1_000_000n + BigInt(fraction.padEnd(6, "0").slice(0, 6));
 }
 
 /** The creation time the write statement gives the `index`-th order or fill of a batch (a microsecond apart), to the millisecond. */
