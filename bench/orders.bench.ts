@@ -288,7 +288,8 @@ figures move by tens of percent between runs, ratios less.
 - pgbench: \`-M prepared -j 2 -T ${SECONDS}\`, same client count as HTTP connections. TPC-B-like on its
   own database (\`pgbench -i -s 10\`). "api SQL" is [bench/sql/market-order.sql](../sql/market-order.sql):
   the statements the api sent Postgres for one market order, captured from the wire at the start of this run
-  (session's user row, then begin, order, fill, ledger entries, two balances, position, commit).
+  (begin with the batch's lock statement, then its write statement with commit; the session's user row is read
+  at most once a second per account, so the captured request, made after two warm-up orders, has none).
 - Market order: \`${MARKET_ORDER_BODY}\`.
 
 ## Market orders on Postgres (\`POST /api/trades\`)
