@@ -3,12 +3,13 @@
  * /api/auth/* (Auth.js), and every other /api/* call forwarded from here, before Next's
  * routing. Through Next (its router, then the app route that forwards) a forwarded call
  * cost several times the call itself; here it costs about what the forward does
- * (bench/results/forward.md). The forward is the same function the route handler
- * (src/app/api/[...path]/route.ts, which `next dev` serves) calls, with the same
- * headers Next would have given the request, so both keep the same promises: method,
- * path, query, body and cookies forwarded, the service-key header stripped, X-Forwarded-*
- * set, JSON 502/503 when the api is down or slow. Answers get the security headers
- * next.config.ts gives every path, read from the build.
+ * (bench/results/forward.md). The forward (src/lib/forward-node.ts) works on Node's own
+ * request and response and keeps the promises of the route handler's
+ * (src/app/api/[...path]/route.ts, lib/backend.ts, which `next dev` serves), with the
+ * headers Next would have given the request: method, path, query, body and cookies
+ * forwarded, the service-key header stripped, X-Forwarded-* set, JSON 502/503 when the
+ * api is down or slow. Answers get the security headers next.config.ts gives every
+ * path, read from the build.
  *
  * Usage: tsx server.ts [-p PORT] [-H HOST]
  */
@@ -16,7 +17,6 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { register } from "node:module";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
 // `server-only` guards client bundles (Next compiles those on its own); this process is
@@ -28,8 +28,8 @@ register(
 );
 
 const { default: next } = await import("next");
-const { forwardToApi } = await import("./src/lib/backend.ts");
-const { clientIp } = await import("./src/lib/client-ip.ts");
+const { forwardNode } = await import("./src/lib/forward-node.ts");
+const { CLIENT_ADDRESS_HEADER } = await import("./src/lib/client-address.ts");
 // The client's address from the socket (WEB_TRUST_PROXY decides whose X-Forwarded-For counts),
 // written over whatever a client sends in its place, for every request this server receives.
 // Next's instrumentation loads the same module; importing it here does not depend on when it does.
@@ -61,47 +61,23 @@ function isForwarded(pathname: string): boolean {
   return !(pathname === "/api/auth" || pathname.startsWith("/api/auth/"));
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** The forward itself is lib/forward-node.ts; here the same X-Forwarded-* Next would have set first. */
+function forward(req: IncomingMessage, res: ServerResponse, url: URL): void {
   // The X-Forwarded-* headers Next sets on a request before its routes see it (only when absent).
   const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const proto = req.headers["x-forwarded-proto"] ?? (secure ? "https" : "http");
+  const sent = req.headers["x-forwarded-proto"];
+  const proto = (Array.isArray(sent) ? sent[0] : sent) ?? (secure ? "https" : "http");
   req.headers["x-forwarded-host"] ??= req.headers.host;
   req.headers["x-forwarded-port"] ??= String(port);
   req.headers["x-forwarded-proto"] ??= secure ? "https" : "http";
   req.headers["x-forwarded-for"] ??= req.socket.remoteAddress;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(`${proto}://${req.headers.host ?? `localhost:${port}`}${url.pathname}${url.search}`, {
-    method,
-    headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
-    // Needed by Node's fetch to stream a request body.
-    ...(hasBody ? { duplex: "half" } : {}),
-  } as RequestInit);
-  const response = await forwardToApi(request, clientIp(request));
-
-  for (const { regex, headers: configured } of configuredHeaders) {
-    if (regex.test(url.pathname)) for (const { key, value } of configured) res.setHeader(key, value);
-  }
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value);
+  const address = req.headers[CLIENT_ADDRESS_HEADER];
+  forwardNode(req, res, url, {
+    host: req.headers.host ?? `localhost:${port}`,
+    proto,
+    clientIp: typeof address === "string" ? address : undefined,
+    headers: configuredHeaders.filter((h) => h.regex.test(url.pathname)).flatMap((h) => h.headers),
   });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  res.writeHead(response.status, response.statusText);
-  if (!response.body || method === "HEAD") {
-    res.end();
-    return;
-  }
-  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
-  body.on("error", () => res.destroy());
-  res.on("close", () => body.destroy());
-  body.pipe(res);
 }
 
 const server = createServer((req, res) => {
@@ -113,7 +89,9 @@ const server = createServer((req, res) => {
     });
     return;
   }
-  forward(req, res, url).catch((error: unknown) => {
+  try {
+    forward(req, res, url);
+  } catch (error) {
     console.error("forward failed", error);
     if (!res.headersSent) {
       res.writeHead(502, { "content-type": "application/json", "cache-control": "no-store" });
@@ -123,7 +101,7 @@ const server = createServer((req, res) => {
         }),
       );
     } else res.destroy();
-  });
+  }
 });
 server.listen(port, hostname, () => {
   console.log(`▲ Tradeboard web on http://${hostname ?? "localhost"}:${port}`);

@@ -5,7 +5,7 @@ import { serverEnv } from "@/env";
 import { isInternalApiPath } from "./internal-path";
 
 /** The header and derivation the api expects on internal endpoints (see apps/api/src/auth/service-key.ts). */
-const SERVICE_KEY_HEADER = "x-tradeboard-service-key";
+export const SERVICE_KEY_HEADER = "x-tradeboard-service-key";
 function serviceKey(secret: string): string {
   return createHmac("sha256", secret).update("tradeboard internal service key v1").digest("base64url");
 }
@@ -16,7 +16,7 @@ export function backendUnavailable(status: 502 | 503, message: string): Response
 }
 
 /** Hop-by-hop headers belong to one connection and are never forwarded. */
-const HOP_BY_HOP = [
+export const HOP_BY_HOP = [
   "connection",
   "keep-alive",
   "proxy-authenticate",
