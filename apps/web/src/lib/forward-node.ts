@@ -106,5 +106,8 @@ export function forwardNode(req: IncomingMessage, res: ServerResponse, url: URL,
     if (!res.writableFinished) upstream.destroy();
   });
   req.on("error", () => upstream.destroy());
-  req.pipe(upstream);
+  // Without a body the request's head goes out in one write; a body streams through as it comes.
+  if ((method === "GET" || method === "HEAD") && !req.headers["content-length"] && !req.headers["transfer-encoding"])
+    upstream.end();
+  else req.pipe(upstream);
 }
