@@ -2,7 +2,7 @@
 // skips it; bench/orders.bench.ts is the measurement with baselines):
 //   node --import tsx bench/quick-orders.ts pglite|postgres
 // QUICK_CASES=hot10,spread50 picks cases, QUICK_PROF=<dir> writes the api's CPU profile there,
-// QUICK_LOG=<file> keeps the api's log.
+// QUICK_LOG=<file> keeps the api's log, QUICK_IMPORT=<module> preloads a module into the api (--import).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +40,10 @@ const api = await startApi({
   authSecret: SECRET,
   database,
   logFile: process.env.QUICK_LOG ?? join(work, "api.log"),
-  nodeArgs: process.env.QUICK_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.QUICK_PROF}`] : [],
+  nodeArgs: [
+    ...(process.env.QUICK_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.QUICK_PROF}`] : []),
+    ...(process.env.QUICK_IMPORT ? ["--import", process.env.QUICK_IMPORT] : []),
+  ],
 });
 const run = (list: string[], connections: number, seconds = 8) =>
   runLoad({
