@@ -29,6 +29,39 @@ const ACCOUNTS = 3;
 /** Orders are whole multiples of 0.001 BTC (a multiple of the lot size). */
 const UNIT = "0.001";
 
+/** A market order of `lots` × UNIT as the trading service hands it to the batch. */
+function marketRequest(
+  userId: string,
+  o: { side: "buy" | "sell"; lots: number; clientOrderId: string | null; requestHash: string },
+  price: Decimal,
+): MarketOrderRequest {
+  const quantity = new Decimal(UNIT).times(o.lots).toFixed();
+  return {
+    order: {
+      userId,
+      clientOrderId: o.clientOrderId,
+      requestHash: o.requestHash,
+      symbol: spec.symbol,
+      side: o.side,
+      type: "market",
+      timeInForce: "gtc",
+      status: "filled",
+      quantity,
+      filledQuantity: quantity,
+    },
+    spec,
+    side: o.side,
+    price,
+  };
+}
+
+/** A new account holding START USD. */
+async function openAccount(database: Database, name: string): Promise<string> {
+  const user = await insertUser(database.db, { email: `batch-${randomUUID()}@example.com`, name, passwordHash: null });
+  await postLedgerEntry(database.db, { userId: user.id, asset: "USD", kind: "initial_deposit", availableDelta: START });
+  return user.id;
+}
+
 /** The simple sequential model: each order alone, in arrival order, against each account's cash and coins. */
 type Account = { usd: Decimal; btc: Decimal };
 type Model = { accounts: Account[]; clientIds: Set<string> };
@@ -67,26 +100,13 @@ class BatchCommand implements fc.AsyncCommand<Model, Real> {
   }
   async run(model: Model, real: Real) {
     const price = new Decimal(this.dollars);
-    const requests: MarketOrderRequest[] = this.orders.map((o) => {
-      const userId = real.users[o.account] ?? "";
-      return {
-        order: {
-          userId,
-          clientOrderId: o.clientId,
-          requestHash: "model",
-          symbol: spec.symbol,
-          side: o.side,
-          type: "market",
-          timeInForce: "gtc",
-          status: "filled",
-          quantity: new Decimal(UNIT).times(o.lots).toFixed(),
-          filledQuantity: new Decimal(UNIT).times(o.lots).toFixed(),
-        },
-        spec,
-        side: o.side,
+    const requests = this.orders.map((o) =>
+      marketRequest(
+        real.users[o.account] ?? "",
+        { side: o.side, lots: o.lots, clientOrderId: o.clientId, requestHash: "model" },
         price,
-      };
-    });
+      ),
+    );
     let attempts = 0;
     const aborts = this.aborts;
     const outcomes = await executeMarketBatch(real.database.db, requests, {
@@ -155,20 +175,7 @@ describe.each(testDrivers)("group commit of market orders on %s", (driver) => {
     await fc.assert(
       fc.asyncProperty(fc.commands([batch], { maxCommands: 8 }), async (commands) => {
         const users: string[] = [];
-        for (let i = 0; i < ACCOUNTS; i++) {
-          const user = await insertUser(database.db, {
-            email: `batch-${randomUUID()}@example.com`,
-            name: `B${i}`,
-            passwordHash: null,
-          });
-          await postLedgerEntry(database.db, {
-            userId: user.id,
-            asset: "USD",
-            kind: "initial_deposit",
-            availableDelta: START,
-          });
-          users.push(user.id);
-        }
+        for (let i = 0; i < ACCOUNTS; i++) users.push(await openAccount(database, `B${i}`));
         const model: Model = {
           accounts: users.map(() => ({ usd: new Decimal(START), btc: new Decimal(0) })),
           clientIds: new Set(),
@@ -181,39 +188,13 @@ describe.each(testDrivers)("group commit of market orders on %s", (driver) => {
   }, 180_000);
 
   it("stores text exactly as given, quotes and backslashes included (the batch travels as one JSON text)", async () => {
-    const user = await insertUser(database.db, {
-      email: `quotes-${randomUUID()}@example.com`,
-      name: "Q",
-      passwordHash: null,
-    });
-    await postLedgerEntry(database.db, {
-      userId: user.id,
-      asset: "USD",
-      kind: "initial_deposit",
-      availableDelta: START,
-    });
+    const userId = await openAccount(database, "Q");
     const clientOrderId = `it's \\ "quoted" '); delete from orders; --`;
     const requestHash = "h'\\''\\n";
-    const request: MarketOrderRequest = {
-      order: {
-        userId: user.id,
-        clientOrderId,
-        requestHash,
-        symbol: spec.symbol,
-        side: "buy",
-        type: "market",
-        timeInForce: "gtc",
-        status: "filled",
-        quantity: UNIT,
-        filledQuantity: UNIT,
-      },
-      spec,
-      side: "buy",
-      price: new Decimal("50000"),
-    };
+    const request = marketRequest(userId, { side: "buy", lots: 1, clientOrderId, requestHash }, new Decimal("50000"));
     const [first] = await executeMarketBatch(database.db, [request], { feeRate: FEE_RATE });
     expect(first?.kind).toBe("filled");
-    const stored = await findOrderByClientId(database.db, { userId: user.id, clientOrderId });
+    const stored = await findOrderByClientId(database.db, { userId, clientOrderId });
     expect(stored).toMatchObject({ clientOrderId, requestHash, status: "filled" });
     const [again] = await executeMarketBatch(database.db, [request], { feeRate: FEE_RATE });
     expect(again?.kind).toBe("duplicate");
