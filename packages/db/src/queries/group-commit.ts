@@ -342,9 +342,14 @@ async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promi
   );
 }
 
+/** The driver's own client under drizzle (a transaction has none). */
+const clientOf = (db: Db): unknown => (db as unknown as { $client: unknown }).$client;
+const isPostgres = (client: unknown): client is postgres.Sql =>
+  !!client && typeof (client as postgres.Sql).reserve === "function";
+
 function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
-  const client = (db as unknown as { $client: unknown }).$client;
-  if (client && typeof (client as postgres.Sql).reserve === "function") return onPostgres(client as postgres.Sql, work);
+  const client = clientOf(db);
+  if (isPostgres(client)) return onPostgres(client, work);
   if (client && typeof (client as PGlite).transaction === "function") return onPglite(client as PGlite, work);
   throw new Error("a group commit needs the database itself, not a transaction");
 }
@@ -356,8 +361,7 @@ function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>)
  * having taken the orders that could have joined the next one.
  */
 export function concurrentBatches(db: Db): number {
-  const client = (db as unknown as { $client: unknown }).$client;
-  return client && typeof (client as postgres.Sql).reserve === "function" ? 2 : 1;
+  return isPostgres(clientOf(db)) ? 2 : 1;
 }
 
 /** A clientOrderId another transaction took between the check and the write: the batch runs again and sees it. */
