@@ -30,6 +30,12 @@ describe("paper trading in the browser", () => {
   const ticket = (page: Page) => page.getByTestId("order-ticket");
   const toast = (page: Page, text: string) => page.getByTestId("toast").filter({ hasText: text });
   const balance = (page: Page, text: string) => page.getByTestId("balance-usd").filter({ hasText: text });
+  /**
+   * Resolves once the page's private channel is subscribed: the api sends a fill to the sockets
+   * subscribed when it happens (a fill before that reaches the page through a refetch, not a toast).
+   */
+  const privateEventsFlow = (page: Page) =>
+    page.locator("html[data-user-channel=subscribed]").waitFor({ state: "attached" });
 
   /** A new account with the starting balance, signed up in a browser profile of its own, on the dashboard. */
   async function newTrader(name: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -45,6 +51,7 @@ describe("paper trading in the browser", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/dashboard/);
     await balance(page, "$100,000.00").waitFor();
+    await privateEventsFlow(page);
     return { context, page };
   }
 
@@ -110,6 +117,51 @@ describe("paper trading in the browser", () => {
     await page.getByTestId("position-BTC-USD").filter({ hasText: "0.2" }).waitFor();
     // 100000 − 0.2 × 57950 = 11590 − 11.59 fee = 88398.41
     await balance(page, "$88,398.41").waitFor();
+  });
+
+  it("catches up on a fill made before its private channel opened, without a reload", async () => {
+    await setPrice("BTC-USD", "60000.00");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    contexts.push(context);
+    // The page's token for the private channel is held back until the order below has filled.
+    let releaseToken = () => {};
+    const tokenHeld = new Promise<void>((resolve) => {
+      releaseToken = resolve;
+    });
+    await context.route("**/api/realtime/token", async (route) => {
+      await tokenHeld;
+      await route.continue();
+    });
+    const page = await context.newPage();
+    await page.goto(url("/register"));
+    await page.getByLabel("Name").fill("Late Listener");
+    await page.getByLabel("Email").fill(`late-${Date.now()}@example.com`);
+    await page.getByLabel("Password").fill("buy low sell high");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard/);
+    await balance(page, "$100,000.00").waitFor();
+
+    const order = await placeFromPage(page, {
+      symbol: "BTC-USD",
+      side: "buy",
+      type: "limit",
+      quantity: "0.1",
+      limitPrice: "59000.00",
+      timeInForce: "gtc",
+    });
+    await page.getByRole("tab", { name: "Open orders" }).click();
+    await page.getByTestId("open-order").waitFor();
+    await setPrice("BTC-USD", "58900.00");
+    await expect
+      .poll(() => page.evaluate(async (id) => (await (await fetch(`/api/trades/${id}`)).json()).status, order.id))
+      .toBe("filled");
+
+    // Only now does the page's private channel open: what it shows is brought up to date.
+    releaseToken();
+    await privateEventsFlow(page);
+    await page.getByText("No open orders.").waitFor();
+    // 100000 − 0.1 × 58900 = 5890 − 5.89 fee = 94104.11
+    await balance(page, "$94,104.11").waitFor();
   });
 
   it("waits with a stop-limit buy until the stop, then buys only at the limit or better", async () => {
@@ -229,6 +281,7 @@ describe("paper trading in the browser", () => {
     await second.getByRole("tab", { name: "Open orders" }).click();
     await second.getByText("No open orders.").waitFor();
     await second.getByTestId("connection-status").and(second.locator("[data-status=live]")).waitFor();
+    await privateEventsFlow(second);
 
     // Placed in the first tab: the second shows the open order and the reservation (5000 + 5.00 fee).
     await ticket(first).getByLabel("Order type").selectOption("limit");

@@ -185,13 +185,19 @@ class RealtimeClient {
         this.setStatus("live");
         this.lastSeq.clear();
         void this.sendSubscribe([...this.channels.keys()]);
-        if (reconnected) for (const listeners of this.channels.values()) for (const l of listeners) l.onResync();
+        // The private channel catches up when it is subscribed (below), which comes later.
+        if (reconnected) for (const channel of this.channels.keys()) if (channel !== USER_CHANNEL) this.resync(channel);
         return;
       }
       case "subscribed":
         this.lastSeq.set(message.channel, message.seq);
         // Observable from outside (tests wait for it before moving a price): private events flow from here on.
-        if (message.channel === USER_CHANNEL) document.documentElement.dataset.userChannel = "subscribed";
+        if (message.channel === USER_CHANNEL) {
+          document.documentElement.dataset.userChannel = "subscribed";
+          // Private events are not replayed: what happened before this moment (since the page
+          // fetched, or while the socket was away) is refetched over REST.
+          this.resync(USER_CHANNEL);
+        }
         return;
       case "error":
         // The token that opened the user channel ran out: fetch a new one and carry on (the seq shows any gap).
@@ -208,6 +214,10 @@ class RealtimeClient {
       default:
         return;
     }
+  }
+
+  private resync(channel: string): void {
+    for (const listener of this.channels.get(channel) ?? []) listener.onResync();
   }
 
   private deliver(message: ChannelMessage): void {
