@@ -4,7 +4,9 @@
  *   empty App Router page (app/layout + app/page) built with the same next and react;
  * - a call forwarded through the web app (`next start`, `/api/*` on its port) against the
  *   same call made directly on the api (its own process, production mode, on a fresh
- *   Postgres database), with the load generator in a process of its own.
+ *   Postgres database), with the load generator in a process of its own; beside them the
+ *   same call through a bare node:http forward (bench/lib/bare-forward.mjs), the most any
+ *   forward written on node:http can reach.
  * BENCH_WEB_DIST=<folder in apps/web> measures a finished build instead of building one.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { openDatabase } from "@tradeboard/db";
 import { accountId, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { MARKET_ORDER_BODY } from "./lib/capture.ts";
 import { emptyAppFirstLoad, firstLoad, nextBuild, type RouteSize } from "./lib/first-load.ts";
+import { startBareForward } from "./lib/hello.ts";
 import { type LoadResult, loadAverage, median, runLoad, spread } from "./lib/measure.ts";
 import { createDatabase } from "./lib/postgres.ts";
 import { freePort, repoRoot, startApi, startWeb } from "./lib/processes.ts";
@@ -83,6 +86,9 @@ const nextOnly = await startWeb({
   server: "next start",
 });
 
+// The least a forward on node:http does, as a ceiling for ours (no header rules, timeout or error page).
+const bare = await startBareForward(await freePort(), apiPort);
+
 const calls = [
   { name: "GET /api/health (no session; one `select 1`)", path: "/api/health" },
   { name: "GET /api/users/me (session checked, user row read)", path: "/api/users/me", cookies: [cookie] },
@@ -98,6 +104,7 @@ const results = calls.map(() => ({
   direct: [] as LoadResult[],
   forwarded: [] as LoadResult[],
   routeHandler: [] as LoadResult[],
+  bare: [] as LoadResult[],
 }));
 const measure = (base: string, call: (typeof calls)[number], seconds = SECONDS) =>
   runLoad({
@@ -113,6 +120,7 @@ for (const call of calls) {
   await measure(api.url, call, 2);
   await measure(site.url, call, 2);
   await measure(nextOnly.url, call, 2);
+  await measure(bare.url, call, 2);
 }
 for (let run = 1; run <= RUNS; run++) {
   for (const [i, call] of calls.entries()) {
@@ -120,10 +128,12 @@ for (let run = 1; run <= RUNS; run++) {
     results[i]?.direct.push(await measure(api.url, call));
     results[i]?.forwarded.push(await measure(site.url, call));
     results[i]?.routeHandler.push(await measure(nextOnly.url, call));
+    results[i]?.bare.push(await measure(bare.url, call));
   }
 }
 await site.stop();
 await nextOnly.stop();
+await bare.stop();
 await api.stop();
 await database.drop();
 rmSync(work, { recursive: true, force: true });
@@ -153,20 +163,34 @@ ${routeRows.join("\n")}
 const rps = (r: readonly LoadResult[]) => r.map((x) => x.requestsPerSecond);
 const failures = (r: readonly LoadResult[]) => r.reduce((sum, x) => sum + x.non2xx + x.errors + x.timeouts, 0);
 const forwardRows = calls.flatMap((call, i) => {
-  const { direct, forwarded, routeHandler } = results[i] ?? { direct: [], forwarded: [], routeHandler: [] };
+  const {
+    direct,
+    forwarded,
+    routeHandler,
+    bare: bareForward,
+  } = results[i] ?? {
+    direct: [],
+    forwarded: [],
+    routeHandler: [],
+    bare: [],
+  };
   const ratio = median(rps(forwarded)) / median(rps(direct));
   const before = median(rps(routeHandler)) / median(rps(direct));
+  const ceiling = median(rps(bareForward)) / median(rps(direct));
   return [
     `| ${call.name} | direct on the api | ${spread(rps(direct))} | 1.00 | ${median(direct.map((r) => r.p50))} | ${median(direct.map((r) => r.p99))} | ${failures(direct)} |`,
     `| | through the web app (server.ts, as \`npm start\` runs it) | ${spread(rps(forwarded))} | **${ratio.toFixed(2)}×** (≥ 0.5: ${met(ratio >= 0.5)}) | ${median(forwarded.map((r) => r.p50))} | ${median(forwarded.map((r) => r.p99))} | ${failures(forwarded)} |`,
     `| | through Next's route handler (\`next start\`: the forward before server.ts) | ${spread(rps(routeHandler))} | ${before.toFixed(2)}× | ${median(routeHandler.map((r) => r.p50))} | ${median(routeHandler.map((r) => r.p99))} | ${failures(routeHandler)} |`,
+    `| | through a bare node:http forward (the ceiling of one on node:http) | ${spread(rps(bareForward))} | ${ceiling.toFixed(2)}× | ${median(bareForward.map((r) => r.p50))} | ${median(bareForward.map((r) => r.p99))} | ${failures(bareForward)} |`,
   ];
 });
 const forwardReport = `# The /api forward — ${startedAt.toISOString()}
 
 The same call made directly on the api and through the web app's \`/api/*\` on a production build (\`next build\`):
 as \`npm start\` runs it (server.ts forwards before Next's routing) and, for comparison, under plain \`next start\`
-(Next's route handler forwards, as before). The api runs in its own process (production mode, log level info, Postgres in a database made for the
+(Next's route handler forwards, as before), and through a bare node:http forward of a dozen lines
+([bench/lib/bare-forward.mjs](../lib/bare-forward.mjs): kept-alive connections, the answer piped back, nothing
+else), the most any forward written on node:http can reach on this machine. The api runs in its own process (production mode, log level info, Postgres in a database made for the
 run); autocannon in its own process, ${CONNECTIONS} connections, ${SECONDS} s per case; medians of ${RUNS} runs,
 direct and forwarded interleaved (range in brackets). Two shared cores, other people's tests running
 (load average ${loadAtStart} at the start, ${loadAverage()} at the end).
