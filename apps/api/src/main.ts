@@ -29,12 +29,15 @@ const database = await openDatabase(
   config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(config.DATA_DIR, "pglite") },
 );
 await database.migrate();
-// PGlite has no autovacuum: keep the planner's statistics fresh (at start, then every 10 minutes).
+// PGlite has no autovacuum: the api does its part, analyzing each table that changed enough since its
+// last analysis (at start, then every 10 seconds). Analyzing everything once at start, as before, left
+// a fresh database with the statistics of empty tables, and plans that read whole tables, slower with
+// every order (on a fresh database, market orders at 50 connections ran at 700/s instead of 3,500/s).
 const analyzeTimer =
   database.driver === "pglite"
-    ? setInterval(() => void database.analyze().catch(() => {}), 10 * 60_000).unref()
+    ? setInterval(() => void database.analyzeChanged().catch(() => {}), 10_000).unref()
     : undefined;
-if (database.driver === "pglite") await database.analyze();
+if (database.driver === "pglite") await database.analyzeChanged();
 
 const app = await buildServer({ database, config }, { logger });
 const where =

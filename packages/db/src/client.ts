@@ -28,6 +28,14 @@ export interface Database {
    * user's whole history to show one page.
    */
   analyze(): Promise<void>;
+  /**
+   * What autovacuum does for Postgres, for PGlite, which has none: refreshes the
+   * statistics of each table changed by more than 50 rows plus a tenth of its
+   * size since it was last analyzed, and answers their names. Statistics taken
+   * on an empty table (a fresh start) make plans that read whole tables as they
+   * grow; the api runs this every few seconds.
+   */
+  analyzeChanged(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       migrate: () => migratePostgres(db, { migrationsFolder }),
       ping: () => ping(db),
       analyze: () => analyze(db),
+      analyzeChanged: () => analyzeChanged(db),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -65,6 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     migrate: () => migratePglite(db, { migrationsFolder }),
     ping: () => ping(db),
     analyze: () => analyze(db),
+    analyzeChanged: () => analyzeChanged(db),
     close: () => client.close(),
   };
 }
@@ -114,6 +124,27 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
 
 async function analyze(db: Db): Promise<void> {
   await db.execute(sql`analyze`);
+}
+
+async function analyzeChanged(db: Db): Promise<string[]> {
+  // The counters reach pg_stat_user_tables when the session reports them, which an always-busy
+  // session may not do for a while: report now (at the end of this statement's transaction).
+  await db.execute(sql`select pg_stat_force_next_flush()`);
+  const result = await db.execute(sql`
+    select relname from pg_stat_user_tables
+    where schemaname = 'public' and n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
+    order by relname`);
+  // postgres-js answers the rows themselves, PGlite an object holding them.
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { relname: string }[];
+  const tables = rows.map((r) => r.relname);
+  if (tables.length > 0)
+    await db.execute(
+      sql`analyze ${sql.join(
+        tables.map((t) => sql.identifier(t)),
+        sql`, `,
+      )}`,
+    );
+  return tables;
 }
 
 async function ping(db: Db): Promise<boolean> {
