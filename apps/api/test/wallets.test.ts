@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SIWE_LINK_STATEMENT, SIWE_SIGN_IN_STATEMENT } from "@tradeboard/contracts";
-import type { Database } from "@tradeboard/db";
+import { type Database, executedRows } from "@tradeboard/db";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { type Hex, numberToHex } from "viem";
@@ -54,7 +54,7 @@ describe.each(testDrivers)("Sign-In with Ethereum and linked wallets on %s", (dr
 
   const userCount = async () => {
     const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from users`);
-    return Number((Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows)[0]?.n);
+    return Number(executedRows<{ n: number }>(rows)[0]?.n);
   };
 
   describe("GET /api/siwe/nonce", () => {

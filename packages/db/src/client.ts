@@ -126,6 +126,11 @@ async function analyze(db: Db): Promise<void> {
   await db.execute(sql`analyze`);
 }
 
+/** The rows of `db.execute`: postgres-js answers the rows themselves, PGlite an object holding them. */
+export function executedRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 async function analyzeChanged(db: Db): Promise<string[]> {
   // The counters reach pg_stat_user_tables when the session reports them, which an always-busy
   // session may not do for a while: report now (at the end of this statement's transaction).
@@ -134,9 +139,7 @@ async function analyzeChanged(db: Db): Promise<string[]> {
     select relname from pg_stat_user_tables
     where schemaname = 'public' and n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
     order by relname`);
-  // postgres-js answers the rows themselves, PGlite an object holding them.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { relname: string }[];
-  const tables = rows.map((r) => r.relname);
+  const tables = executedRows<{ relname: string }>(result).map((r) => r.relname);
   if (tables.length > 0)
     await db.execute(
       sql`analyze ${sql.join(

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, insertUser, openDatabase } from "../src/index.ts";
+import { type Database, executedRows, insertUser, openDatabase } from "../src/index.ts";
 
 /**
  * PGlite has no autovacuum: the planner's statistics are what the api last
@@ -12,8 +12,7 @@ describe("planner statistics on PGlite", () => {
   let database: Database;
   const rowsOf = async (table: string) => {
     const result = await database.db.execute(sql`select reltuples::int as n from pg_class where relname = ${table}`);
-    const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
-    return rows[0]?.n;
+    return executedRows<{ n: number }>(result)[0]?.n;
   };
   const addUsers = async (count: number) => {
     for (let i = 0; i < count; i++)

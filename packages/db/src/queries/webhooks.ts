@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../client.ts";
+import { type Db, executedRows } from "../client.ts";
 import { alertEvents } from "../schema.ts";
 
 /** A pending webhook delivery as the sender needs it; url and secret are read when it is claimed. */
@@ -80,9 +80,7 @@ export async function claimDueWebhooks(
       (select a.webhook_url from alerts a where a.id = e.alert_id) as webhook_url,
       (select u.webhook_secret from users u where u.id = e.user_id) as webhook_secret
   `);
-  // postgres-js answers the rows themselves, PGlite an object holding them.
-  const list = (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
-  return list.map((r) => ({
+  return executedRows<Row>(result).map((r) => ({
     eventId: r.id,
     userId: r.user_id,
     attempts: Number(r.webhook_attempts),
