@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./helpers/browser.ts";
+import { launchChromium, privateEventsFlow } from "./helpers/browser.ts";
 import { type RunningSystem, startManualSystem } from "./helpers/system.ts";
 
 /** Price alerts as a person sets and receives them. Each test signs up a person of its own. */
@@ -55,7 +55,7 @@ describe("price alerts in the browser", () => {
     await page.goto(url("/dashboard"));
     await page.locator("[data-testid=candle-chart][data-levels='1']").waitFor();
     // Private events only reach a page once its user channel is subscribed (nothing is replayed).
-    await page.locator("html[data-user-channel=subscribed]").waitFor({ state: "attached" });
+    await privateEventsFlow(page);
 
     await setPrice("BTC-USD", "61250.00");
     await page.getByTestId("toast").filter({ hasText: "BTC-USD rises to 61,000: now 61,250 (take profits)" }).waitFor();
@@ -71,7 +71,7 @@ describe("price alerts in the browser", () => {
     await page.getByTestId("alert-row").filter({ hasText: "rises to 62,000" }).waitFor();
     await page.getByTestId("alert-row").first().getByRole("button", { name: "Re-arm" }).click();
     await page.locator("[data-testid=alert-row][data-status=active]").waitFor();
-    await page.locator("html[data-user-channel=subscribed]").waitFor({ state: "attached" });
+    await privateEventsFlow(page);
     await setPrice("BTC-USD", "62500.00");
     await page.getByTestId("toast").filter({ hasText: "BTC-USD rises to 62,000: now 62,500" }).waitFor();
   });

@@ -1,7 +1,7 @@
 import type { PlaceOrderBody } from "@tradeboard/contracts";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./helpers/browser.ts";
+import { launchChromium, privateEventsFlow } from "./helpers/browser.ts";
 import { type RunningSystem, startManualSystem } from "./helpers/system.ts";
 
 /**
@@ -30,17 +30,19 @@ describe("paper trading in the browser", () => {
   const ticket = (page: Page) => page.getByTestId("order-ticket");
   const toast = (page: Page, text: string) => page.getByTestId("toast").filter({ hasText: text });
   const balance = (page: Page, text: string) => page.getByTestId("balance-usd").filter({ hasText: text });
-  /**
-   * Resolves once the page's private channel is subscribed: the api sends a fill to the sockets
-   * subscribed when it happens (a fill before that reaches the page through a refetch, not a toast).
-   */
-  const privateEventsFlow = (page: Page) =>
-    page.locator("html[data-user-channel=subscribed]").waitFor({ state: "attached" });
 
-  /** A new account with the starting balance, signed up in a browser profile of its own, on the dashboard. */
-  async function newTrader(name: string): Promise<{ context: BrowserContext; page: Page }> {
+  /**
+   * A new account with the starting balance, signed up in a browser profile of its own, on the
+   * dashboard with its private channel open. `prepare` runs on the profile before the first page
+   * (routes, say); without `awaitChannel` the channel is not waited for.
+   */
+  async function newTrader(
+    name: string,
+    options: { prepare?: (context: BrowserContext) => Promise<unknown>; awaitChannel?: boolean } = {},
+  ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     contexts.push(context);
+    await options.prepare?.(context);
     const page = await context.newPage();
     await page.goto(url("/register"));
     await page.getByLabel("Name").fill(name);
@@ -51,7 +53,7 @@ describe("paper trading in the browser", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(/\/dashboard/);
     await balance(page, "$100,000.00").waitFor();
-    await privateEventsFlow(page);
+    if (options.awaitChannel !== false) await privateEventsFlow(page);
     return { context, page };
   }
 
@@ -121,25 +123,19 @@ describe("paper trading in the browser", () => {
 
   it("catches up on a fill made before its private channel opened, without a reload", async () => {
     await setPrice("BTC-USD", "60000.00");
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    contexts.push(context);
     // The page's token for the private channel is held back until the order below has filled.
     let releaseToken = () => {};
     const tokenHeld = new Promise<void>((resolve) => {
       releaseToken = resolve;
     });
-    await context.route("**/api/realtime/token", async (route) => {
-      await tokenHeld;
-      await route.continue();
+    const { page } = await newTrader("Late Listener", {
+      prepare: (context) =>
+        context.route("**/api/realtime/token", async (route) => {
+          await tokenHeld;
+          await route.continue();
+        }),
+      awaitChannel: false,
     });
-    const page = await context.newPage();
-    await page.goto(url("/register"));
-    await page.getByLabel("Name").fill("Late Listener");
-    await page.getByLabel("Email").fill(`late-${Date.now()}@example.com`);
-    await page.getByLabel("Password").fill("buy low sell high");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(/\/dashboard/);
-    await balance(page, "$100,000.00").waitFor();
 
     const order = await placeFromPage(page, {
       symbol: "BTC-USD",
