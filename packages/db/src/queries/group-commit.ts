@@ -6,13 +6,20 @@ import type { LedgerEntry } from "./balances.ts";
 
 /**
  * The database side of a group commit: many orders executed as one
- * transaction of exactly two statements, each with a fixed text (prepared
- * once per connection) and one JSON parameter that carries every row of the
- * batch, whatever its size. On Postgres each statement travels with its
- * neighbour (BEGIN with the locks, the writes with COMMIT), so a batch costs
- * two round trips; on PGlite it costs two calls into the engine. Drizzle's
- * query builder is bypassed here on purpose: building and binding one
- * statement per kind per batch cost more CPU than the database spent on them.
+ * transaction, each statement with a fixed text (prepared once per
+ * connection) and one JSON parameter that carries every row of the batch,
+ * whatever its size. Two ways to run a batch:
+ * - locked: the rows are locked and read (sent with BEGIN), the batch is
+ *   decided against them, and the writes are sent with COMMIT: two round trips
+ *   on Postgres, four calls into PGlite;
+ * - checked: when the caller knows what the rows hold (it wrote them last),
+ *   the batch is decided against that, and one statement, its own
+ *   transaction, locks the rows, checks that they still hold exactly that and
+ *   writes only if they do: one round trip, one call. When they no longer
+ *   hold it (another writer changed them) the statement writes nothing and
+ *   the batch runs locked.
+ * Drizzle's query builder is bypassed here on purpose: building and binding
+ * one statement per kind per batch cost more CPU than the database spent on them.
  */
 
 /** The rows a batch reads and locks before it decides anything. */
@@ -92,7 +99,25 @@ export interface GroupCommitOptions {
   beforeCommit?(attempt: number): Promise<void>;
   /** How many times in all a batch runs when the database aborts it (deadlock, serialization, a clientOrderId taken meanwhile). */
   attempts?: number;
+  /**
+   * What the caller believes the rows of `keys` hold now, as the lock
+   * statement would return them (a key not listed is a row that does not
+   * exist; no clientOrderId taken). When given, the batch is first run
+   * checked (see the top of this file).
+   */
+  expected?: LockedRows;
 }
+
+/** How a committed batch ran: `checked` in one statement against what the caller expected, or `locked`. */
+export type BatchPath = "checked" | "locked";
+
+// The accounts of a batch, locked first and in id order by every batch, checked or locked: a batch waits here
+// for any other batch of its accounts to commit, before its lock statement takes its snapshot, so it sees
+// the rows the other created (a row that does not exist yet cannot be locked, and a statement does not see
+// rows committed after it began). FOR NO KEY UPDATE: an insert referencing the user (KEY SHARE) still passes.
+const USERS_SQL = `select u.id from users u
+where u.id in (select x.u from jsonb_to_recordset((($1::text)::jsonb) -> 'us') as x(u uuid))
+order by u.id for no key update`;
 
 const LOCK_SQL = `with k as (select ($1::text)::jsonb as j),
 bal as materialized (
@@ -124,15 +149,16 @@ union all
 select 't', user_id::text, client_order_id, null, null, null, null from taken`;
 
 // Data-modifying CTEs all run, to completion, in one statement; the fills' foreign keys are checked at
-// its end, when the orders of the same statement are there. Balance rows are changed by deltas.
-const WRITE_SQL = `with w as (select ($1::text)::jsonb as j),
-o as (
+// its end, when the orders of the same statement are there. Balance rows are changed by deltas. `guard`
+// is the condition every write waits on: true, or the check of the checked statement.
+const writeCtes = (guard: string) => `o as (
   insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
     quantity, filled_quantity, created_at, updated_at)
   select x.id, x.u, x.c, x.h, x.s, x.side, x.type, x.status, x.tif, x.q, x.fq,
     now() + x.n * interval '1 microsecond', now()
   from w, jsonb_to_recordset(w.j -> 'o') as x(id uuid, u uuid, c text, h text, s text, side text,
     type text, status text, tif text, q numeric, fq numeric, n bigint)
+  where ${guard}
   order by x.n
 ),
 f as (
@@ -140,51 +166,114 @@ f as (
   select x.id, x.o, x.u, x.s, x.side, x.p, x.q, x.fee, now() + x.n * interval '1 microsecond'
   from w, jsonb_to_recordset(w.j -> 'f') as x(id uuid, o uuid, u uuid, s text, side text,
     p numeric, q numeric, fee numeric, n bigint)
+  where ${guard}
   order by x.n
 ),
 l as (
   insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
   select x.u, x.a, x.kind, x.d, 0, x.r
   from w, jsonb_to_recordset(w.j -> 'l') as x(u uuid, a text, kind text, d numeric, r text, n bigint)
+  where ${guard}
   order by x.n
 ),
 bu as (
   update balances t set available = t.available + x.d, updated_at = now()
   from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
-  where t.user_id = x.u and t.asset = x.a
+  where t.user_id = x.u and t.asset = x.a and ${guard}
 ),
 bi as (
   insert into balances (user_id, asset, available, held)
   select x.u, x.a, x.d, 0 from w, jsonb_to_recordset(w.j -> 'bi') as x(u uuid, a text, d numeric)
+  where ${guard}
   on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
 ),
 pu as (
   update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
   from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
-  where t.user_id = x.u and t.symbol = x.s
+  where t.user_id = x.u and t.symbol = x.s and ${guard}
 ),
 pi as (
   insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
   select x.u, x.s, x.q, x.c, x.r, x.f
   from w, jsonb_to_recordset(w.j -> 'pi') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  where ${guard}
   on conflict (user_id, symbol) do update set quantity = positions.quantity + excluded.quantity,
     cost = positions.cost + excluded.cost, realized_pnl = positions.realized_pnl + excluded.realized_pnl,
     fees_paid = positions.fees_paid + excluded.fees_paid
-)
-select (extract(epoch from now()) * 1000000)::bigint::text as now`;
+)`;
+
+const NOW_MICROS = "(extract(epoch from now()) * 1000000)::bigint::text";
+
+const WRITE_SQL = `with w as (select ($1::text)::jsonb as j),
+${writeCtes("true")}
+select ${NOW_MICROS} as now`;
+
+// The checked statement: the accounts are locked as USERS_SQL does, then the rows the batch was decided against
+// in the lock statement's order (balances by (user, asset), then positions by (user, market)) and compared with what the caller expected
+// ('eb', 'ep'); rows expected missing ('ab', 'ap') must still be missing and the batch's clientOrderIds
+// ('c') free. Only then does any write happen. Rows that do not exist cannot be locked: as in the locked
+// way, a row another transaction inserts meanwhile is added to, never overwritten.
+const CHECKED_SQL = `with w as (select ($1::text)::jsonb as j),
+us as materialized (
+  select u.id from users u
+  where u.id in (select x.u from w, jsonb_to_recordset(w.j -> 'us') as x(u uuid))
+  order by u.id for no key update
+),
+eb as materialized (
+  select coalesce(b.available = x.v, false) as same
+  from (select x.u, x.a, x.v from w, jsonb_to_recordset(w.j -> 'eb') as x(u uuid, a text, v numeric) order by x.u, x.a) x
+  left join lateral (
+    select b.available from balances b where b.user_id = x.u and b.asset = x.a for update
+  ) b on true
+),
+ep as materialized (
+  select coalesce(p.quantity = x.q and p.cost = x.c and p.realized_pnl = x.r and p.fees_paid = x.f, false) as same
+  from (
+    select x.u, x.s, x.q, x.c, x.r, x.f
+    from w, jsonb_to_recordset(w.j -> 'ep') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+    order by x.u, x.s
+  ) x
+  left join lateral (
+    select p.quantity, p.cost, p.realized_pnl, p.fees_paid from positions p
+    where p.user_id = x.u and p.symbol = x.s for update
+  ) p on true
+),
+ok as materialized (
+  select (select count(*) from us) = (select jsonb_array_length(j -> 'us') from w)
+    and coalesce((select bool_and(same) from eb), true)
+    and coalesce((select bool_and(same) from ep), true)
+    and not exists (
+      select from w, jsonb_to_recordset(w.j -> 'ab') as x(u uuid, a text)
+      join balances b on b.user_id = x.u and b.asset = x.a
+    )
+    and not exists (
+      select from w, jsonb_to_recordset(w.j -> 'ap') as x(u uuid, s text)
+      join positions p on p.user_id = x.u and p.symbol = x.s
+    )
+    and not exists (
+      select from w, jsonb_to_recordset(w.j -> 'c') as x(u uuid, c text)
+      join orders o on o.user_id = x.u and o.client_order_id = x.c
+    ) as ok
+),
+${writeCtes("(select ok from ok)")}
+select (select ok from ok)::text as ok, ${NOW_MICROS} as now`;
 
 type Row = Record<string, string | null>;
 
+/** The batch's accounts, once each. */
+const usersOf = (keys: BatchKeys) => [...new Set(keys.balances.map((k) => k.userId))].map((u) => ({ u }));
+
 function keysJson(keys: BatchKeys): string {
   return JSON.stringify({
+    us: usersOf(keys),
     b: keys.balances.map((k) => ({ u: k.userId, a: k.asset })),
     p: keys.positions.map((k) => ({ u: k.userId, s: k.symbol })),
     c: keys.clientOrderIds.map((k) => ({ u: k.userId, c: k.clientOrderId })),
   });
 }
 
-function writesJson(writes: BatchWrites): string {
-  return JSON.stringify({
+function writesObject(writes: BatchWrites) {
+  return {
     o: writes.orders.map((o, n) => ({
       n,
       id: o.id,
@@ -218,6 +307,25 @@ function writesJson(writes: BatchWrites): string {
     bi: writes.balances.filter((b) => !b.exists).map((b) => ({ u: b.userId, a: b.asset, d: b.delta })),
     pu: writes.positions.filter((p) => p.exists).map(positionJson),
     pi: writes.positions.filter((p) => !p.exists).map(positionJson),
+  };
+}
+
+const writesJson = (writes: BatchWrites) => JSON.stringify(writesObject(writes));
+
+/** The checked statement's parameter: the writes, with what the rows must hold for them to happen. */
+function checkedJson(keys: BatchKeys, expected: LockedRows, writes: BatchWrites | null): string {
+  const balances = new Map(expected.balances.map((b) => [`${b.userId}\n${b.asset}`, b]));
+  const positions = new Map(expected.positions.map((p) => [`${p.userId}\n${p.symbol}`, p]));
+  return JSON.stringify({
+    ...writesObject(writes ?? { orders: [], fills: [], ledger: [], balances: [], positions: [] }),
+    us: usersOf(keys),
+    eb: expected.balances.map((b) => ({ u: b.userId, a: b.asset, v: b.available })),
+    ep: expected.positions.map(positionJson),
+    ab: keys.balances.filter((k) => !balances.has(`${k.userId}\n${k.asset}`)).map((k) => ({ u: k.userId, a: k.asset })),
+    ap: keys.positions
+      .filter((k) => !positions.has(`${k.userId}\n${k.symbol}`))
+      .map((k) => ({ u: k.userId, s: k.symbol })),
+    c: keys.clientOrderIds.map((k) => ({ u: k.userId, c: k.clientOrderId })),
   });
 }
 
@@ -264,8 +372,10 @@ async function onPostgres<T>(client: postgres.Sql, work: (tx: BatchTransaction) 
     return await work({
       async lock(json) {
         begun = true;
-        const [, rows] = await Promise.all([
+        // Three statements in one round trip; each takes its snapshot when it starts, after the one before.
+        const [, , rows] = await Promise.all([
           connection.unsafe("begin"),
+          connection.unsafe(USERS_SQL, [json], { prepare: true }),
           connection.unsafe(LOCK_SQL, [json], { prepare: true }),
         ]);
         return rows as unknown as Row[];
@@ -312,7 +422,8 @@ function prepareOnPglite(client: PGlite): Promise<void> {
       .exec(
         `set standard_conforming_strings = on;
         prepare tb_batch_lock(text) as ${LOCK_SQL};
-        prepare tb_batch_write(text) as ${WRITE_SQL};`,
+        prepare tb_batch_write(text) as ${WRITE_SQL};
+        prepare tb_batch_checked(text) as ${CHECKED_SQL};`,
       )
       .then(() => {});
     prepared.catch(() => preparedOn.delete(client));
@@ -323,6 +434,7 @@ function prepareOnPglite(client: PGlite): Promise<void> {
 
 const textLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
+/** PGlite runs one transaction at a time: no other batch can be between the locks, so USERS_SQL is left out. */
 async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
   await prepareOnPglite(client);
   return client.transaction(async (tx: PGliteTransaction) =>
@@ -342,15 +454,28 @@ async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promi
   );
 }
 
+/** The checked statement, its own transaction: its one row (`ok` is "true" when it wrote). */
+async function runChecked(db: Db, json: string): Promise<Row | undefined> {
+  const client = clientOf(db);
+  if (isPostgres(client)) return ((await client.unsafe(CHECKED_SQL, [json], { prepare: true })) as unknown as Row[])[0];
+  if (isPglite(client)) {
+    await prepareOnPglite(client);
+    return ((await client.exec(`execute tb_batch_checked(${textLiteral(json)})`))[0]?.rows as Row[] | undefined)?.[0];
+  }
+  throw new Error("a group commit needs the database itself, not a transaction");
+}
+
 /** The driver's own client under drizzle (a transaction has none). */
 const clientOf = (db: Db): unknown => (db as unknown as { $client: unknown }).$client;
 const isPostgres = (client: unknown): client is postgres.Sql =>
   !!client && typeof (client as postgres.Sql).reserve === "function";
+const isPglite = (client: unknown): client is PGlite =>
+  !!client && typeof (client as PGlite).transaction === "function";
 
 function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
   const client = clientOf(db);
   if (isPostgres(client)) return onPostgres(client, work);
-  if (client && typeof (client as PGlite).transaction === "function") return onPglite(client as PGlite, work);
+  if (isPglite(client)) return onPglite(client, work);
   throw new Error("a group commit needs the database itself, not a transaction");
 }
 
@@ -370,36 +495,56 @@ function isTakenMeanwhile(error: unknown): boolean {
 }
 
 /**
- * Runs a group commit: locks the rows of `keys` (balances in (user, asset)
- * order, then positions in (user, market) order, so that two batches never
- * wait on each other in a cycle), lets `decide` compute the writes from what
- * it read, writes them and commits. Answers what `decide` returned, with the
- * transaction's time. A batch the database aborts runs again whole, `decide`
- * included, against what it reads then.
+ * Runs a group commit: decides the batch (`decide`) against the rows of
+ * `keys`, writes the writes it answers and commits; answers what `decide`
+ * returned, with the transaction's time and the way it ran. With `expected`
+ * it runs checked first (one statement). Locked, it locks the rows (balances
+ * in (user, asset) order, then positions in (user, market) order, so that two
+ * batches never wait on each other in a cycle) and decides against what it
+ * read. A batch the database aborts runs again whole, locked, `decide`
+ * included, against what it reads then; a checked batch whose rows changed
+ * runs locked at once (the database aborted nothing: not an attempt).
  */
 export async function groupCommit<T>(
   db: Db,
   keys: BatchKeys,
   decide: (locked: LockedRows) => { writes: BatchWrites | null; result: T },
   options: GroupCommitOptions = {},
-): Promise<{ result: T; nowMicros: bigint | null }> {
+): Promise<{ result: T; nowMicros: bigint | null; path: BatchPath }> {
   const attempts = options.attempts ?? 4;
-  for (let attempt = 1; ; attempt++) {
+  const hook = (attempt: number) => {
+    const before = options.beforeCommit;
+    return before ? () => before(attempt) : undefined;
+  };
+  let expected = options.expected;
+  for (let attempt = 1; ; ) {
     try {
+      if (expected) {
+        const { writes, result } = decide(expected);
+        const json = checkedJson(keys, expected, writes);
+        expected = undefined;
+        await hook(attempt)?.();
+        const row = await runChecked(db, json);
+        if (row?.ok === "true") {
+          const wrote = !!writes && writes.orders.length > 0;
+          return { result, nowMicros: wrote && row.now ? BigInt(row.now) : null, path: "checked" };
+        }
+      }
       return await batchTransaction(db, async (tx) => {
         const locked = lockedRows(await tx.lock(keysJson(keys)));
         const { writes, result } = decide(locked);
-        const before = options.beforeCommit;
         const now = await tx.writeAndCommit(
           writes && writes.orders.length > 0 ? writesJson(writes) : null,
-          before ? () => before(attempt) : undefined,
+          hook(attempt),
         );
-        return { result, nowMicros: now === null ? null : BigInt(now) };
+        return { result, nowMicros: now === null ? null : BigInt(now), path: "locked" as const };
       });
     } catch (error) {
+      expected = undefined;
       if (attempt >= attempts || !(isRetryableConflict(error) || isTakenMeanwhile(error))) throw error;
       // A short, jittered pause so the two sides of the cycle do not meet again at once.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      attempt++;
     }
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { cashFor, Decimal, feeFor, type MarketSpec } from "@tradeboard/core";
 import {
+  type BatchKeys,
+  type BatchPath,
   type BatchWrites,
   batchRowTime,
   type Db,
@@ -11,6 +13,7 @@ import {
   type NewOrder,
   type OrderRow,
 } from "@tradeboard/db";
+import type { KnownRows } from "./known-rows.ts";
 
 /** A market order ready to execute: its row and the price it fills at. */
 export interface MarketOrderRequest {
@@ -28,6 +31,12 @@ export type MarketOrderOutcome =
 
 export interface BatchOptions {
   feeRate: string;
+  /**
+   * The rows this process last wrote: when they cover the batch, it is decided
+   * against them and written in one checked statement; the batch records its
+   * own results there.
+   */
+  known?: KnownRows;
   /** Runs after the writes, before the commit, with the attempt's number (tests make the database abort batches here). */
   beforeCommit?(attempt: number): Promise<void>;
 }
@@ -41,13 +50,16 @@ export interface BatchOptions {
  * `insufficient_funds` and writes nothing; the others are written with one
  * multi-row statement per kind (orders, fills, ledger, balances, positions).
  * The ledger is written in the same transaction as the balances. A batch the
- * database aborts (deadlock, serialization) runs again whole.
+ * database aborts (deadlock, serialization) runs again whole. With `known`,
+ * a batch whose rows it covers is decided against them and written in one
+ * statement that checks them (`groupCommit`), and runs locked when they have
+ * changed.
  */
 export async function executeMarketBatch(
   db: Db,
   requests: readonly MarketOrderRequest[],
   options: BatchOptions,
-): Promise<MarketOrderOutcome[]> {
+): Promise<{ outcomes: MarketOrderOutcome[]; path: BatchPath }> {
   const balanceKeys = new Map<string, { userId: string; asset: string }>();
   const positionKeys = new Map<string, { userId: string; symbol: string }>();
   for (const r of requests) {
@@ -58,13 +70,30 @@ export async function executeMarketBatch(
   const clientOrderIds = requests.flatMap((r) =>
     r.order.clientOrderId ? [{ userId: r.order.userId, clientOrderId: r.order.clientOrderId }] : [],
   );
-  const { result, nowMicros } = await groupCommit(
-    db,
-    { balances: [...balanceKeys.values()], positions: [...positionKeys.values()], clientOrderIds },
-    (locked) => applyBatch(requests, locked, options.feeRate),
-    { beforeCommit: options.beforeCommit },
-  );
-  return result.map((outcome, i) => {
+  const keys: BatchKeys = {
+    balances: [...balanceKeys.values()],
+    positions: [...positionKeys.values()],
+    clientOrderIds,
+  };
+  const known = options.known;
+  let committed: Awaited<ReturnType<typeof groupCommit<Decided[]>>>;
+  try {
+    committed = await groupCommit(
+      db,
+      keys,
+      (locked) => {
+        const { writes, result, after } = applyBatch(requests, locked, options.feeRate);
+        known?.remember(keys, after);
+        return { writes, result };
+      },
+      { beforeCommit: options.beforeCommit, expected: known?.expected(keys) },
+    );
+  } catch (error) {
+    known?.forget(keys);
+    throw error;
+  }
+  const { result, nowMicros, path } = committed;
+  const outcomes = result.map((outcome, i): MarketOrderOutcome => {
     if (outcome.kind !== "accepted") return outcome;
     if (nowMicros === null) throw new Error("a batch with a filled order wrote nothing");
     const createdAt = batchRowTime(nowMicros, outcome.ordinal);
@@ -75,6 +104,7 @@ export async function executeMarketBatch(
       fill: { ...outcome.fill, createdAt },
     };
   });
+  return { outcomes, path };
 }
 
 type BalanceState = { userId: string; asset: string; initial: Decimal; available: Decimal; exists: boolean };
@@ -100,7 +130,7 @@ function applyBatch(
   requests: readonly MarketOrderRequest[],
   locked: LockedRows,
   feeRate: string,
-): { writes: BatchWrites; result: Decided[] } {
+): { writes: BatchWrites; result: Decided[]; after: LockedRows } {
   const balances = new Map<string, BalanceState>();
   for (const r of requests) {
     for (const asset of [r.spec.base, r.spec.quote]) {
@@ -228,7 +258,38 @@ function applyBatch(
         feesPaid: p.feesPaid.toFixed(),
         exists: p.exists,
       });
-  return { writes, result };
+  return { writes, result, after: rowsAfter(balances, positions, taken) };
+}
+
+/** The rows as they are once the batch commits: what the next batch of these accounts is decided against. */
+function rowsAfter(
+  balances: Map<string, BalanceState>,
+  positions: Map<string, PositionState>,
+  taken: Set<string>,
+): LockedRows {
+  const after: LockedRows = {
+    balances: [],
+    positions: [],
+    // The key is the user's id (a uuid), a newline, then the clientOrderId (which may hold newlines itself).
+    taken: [...taken].map((key) => {
+      const cut = key.indexOf("\n");
+      return { userId: key.slice(0, cut), clientOrderId: key.slice(cut + 1) };
+    }),
+  };
+  for (const b of balances.values())
+    if (b.exists || !b.available.equals(b.initial))
+      after.balances.push({ userId: b.userId, asset: b.asset, available: b.available.toFixed() });
+  for (const p of positions.values())
+    if (p.exists || p.touched)
+      after.positions.push({
+        userId: p.userId,
+        symbol: p.symbol,
+        quantity: p.quantity.toFixed(),
+        cost: p.cost.toFixed(),
+        realizedPnl: p.realizedPnl.toFixed(),
+        feesPaid: p.feesPaid.toFixed(),
+      });
+  return after;
 }
 
 /** The order row as the write statement stored it (a market order has no prices, hold or exits of its own). */

@@ -1,4 +1,5 @@
 import { concurrentBatches, type Db } from "@tradeboard/db";
+import { KnownRows } from "./known-rows.ts";
 import {
   type BatchOptions,
   executeMarketBatch,
@@ -41,6 +42,8 @@ export class MarketOrderBatcher {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  /** The rows the batches wrote, so that the next batch of the same accounts is written in one statement. */
+  private readonly known = new KnownRows();
 
   constructor(private readonly options: BatcherOptions) {
     this.maxBatch = options.maxBatch ?? 256;
@@ -79,10 +82,10 @@ export class MarketOrderBatcher {
 
   private async run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await executeMarketBatch(
+      const { outcomes } = await executeMarketBatch(
         this.options.db,
         batch.map((w) => w.request),
-        this.options,
+        { ...this.options, known: this.known },
       );
       batch.forEach((w, i) => {
         const outcome = outcomes[i];
