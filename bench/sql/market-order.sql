@@ -1,7 +1,10 @@
 -- Written by `npm run bench -- orders` from the statements the api sent for one request: POST /api/trades {"symbol":"BTC-USD","side":"buy","type":"market","quantity":"0.001"} (pgbench -D accounts=N picks the account at random).
 \set aid random(1, :accounts)
 begin;
-with k as (select (replace('{"b": [{"u": "00000000-0000-4000-8000-000000000001","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000001","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000001', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb as j),
+select u.id from users u
+where u.id in (select x.u from jsonb_to_recordset(((replace('{"us": [{"u": "00000000-0000-4000-8000-000000000002"}],"b": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000002","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb) -> 'us') as x(u uuid))
+order by u.id for no key update;
+with k as (select (replace('{"us": [{"u": "00000000-0000-4000-8000-000000000002"}],"b": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000002","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb as j),
 bal as materialized (
   select b.user_id, b.asset, b.available
   from (select x.u, x.a from k, jsonb_to_recordset(k.j -> 'b') as x(u uuid, a text) order by x.u, x.a) x
@@ -29,7 +32,7 @@ union all
 select 'p', user_id::text, symbol, quantity::text, cost::text, realized_pnl::text, fees_paid::text from pos
 union all
 select 't', user_id::text, client_order_id, null, null, null, null from taken;
-with w as (select (replace(replace(replace('{"o": [{"n": 0,"id": "a07ce4c1-ffa2-45de-8e6b-791ce1433cd4","u": "00000000-0000-4000-8000-000000000001","c": null,"h": "HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60","s": "BTC-USD","side": "buy","type": "market","status": "filled","tif": "gtc","q": "0.001","fq": "0.001"}],"f": [{"n": 0,"id": "d3708e98-6751-4bd8-a081-4a9289ee3036","o": "a07ce4c1-ffa2-45de-8e6b-791ce1433cd4","u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD","side": "buy","p": "63278.46","q": "0.001","fee": "0.07"}],"l": [{"n": 0,"u": "00000000-0000-4000-8000-000000000001","a": "BTC","kind": "fill","d": "0.001","r": "a07ce4c1-ffa2-45de-8e6b-791ce1433cd4"},{"n": 1,"u": "00000000-0000-4000-8000-000000000001","a": "USD","kind": "fill","d": "-63.28","r": "a07ce4c1-ffa2-45de-8e6b-791ce1433cd4"},{"n": 2,"u": "00000000-0000-4000-8000-000000000001","a": "USD","kind": "fee","d": "-0.07","r": "a07ce4c1-ffa2-45de-8e6b-791ce1433cd4"}],"bu": [{"u": "00000000-0000-4000-8000-000000000001","a": "BTC","d": "0.001"},{"u": "00000000-0000-4000-8000-000000000001","a": "USD","d": "-63.35"}],"bi": [],"pu": [{"u": "00000000-0000-4000-8000-000000000001","s": "BTC-USD","q": "0.003","c": "189.84","r": "0","f": "0.21"}],"pi": []}', '00000000-0000-4000-8000-000000000001', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text), 'a07ce4c1-ffa2-45de-8e6b-791ce1433cd4', gen_random_uuid()::text), 'd3708e98-6751-4bd8-a081-4a9289ee3036', gen_random_uuid()::text)::text)::jsonb as j),
+with w as (select (replace(replace(replace('{"o": [{"n": 0,"id": "676f29de-1906-4f8f-bae4-f156adf71fb6","u": "00000000-0000-4000-8000-000000000002","c": null,"h": "HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60","s": "BTC-USD","side": "buy","type": "market","status": "filled","tif": "gtc","q": "0.001","fq": "0.001"}],"f": [{"n": 0,"id": "41b72885-36df-4ca1-9b98-42d2f83f2048","o": "676f29de-1906-4f8f-bae4-f156adf71fb6","u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","side": "buy","p": "62614.88","q": "0.001","fee": "0.07"}],"l": [{"n": 0,"u": "00000000-0000-4000-8000-000000000002","a": "BTC","kind": "fill","d": "0.001","r": "676f29de-1906-4f8f-bae4-f156adf71fb6"},{"n": 1,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fill","d": "-62.62","r": "676f29de-1906-4f8f-bae4-f156adf71fb6"},{"n": 2,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fee","d": "-0.07","r": "676f29de-1906-4f8f-bae4-f156adf71fb6"}],"bu": [{"u": "00000000-0000-4000-8000-000000000002","a": "USD","d": "-62.69"}],"bi": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC","d": "0.001"}],"pu": [],"pi": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","q": "0.001","c": "62.62","r": "0","f": "0.07"}]}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text), '676f29de-1906-4f8f-bae4-f156adf71fb6', gen_random_uuid()::text), '41b72885-36df-4ca1-9b98-42d2f83f2048', gen_random_uuid()::text)::text)::jsonb as j),
 o as (
   insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
     quantity, filled_quantity, created_at, updated_at)
@@ -37,6 +40,7 @@ o as (
     now() + x.n * interval '1 microsecond', now()
   from w, jsonb_to_recordset(w.j -> 'o') as x(id uuid, u uuid, c text, h text, s text, side text,
     type text, status text, tif text, q numeric, fq numeric, n bigint)
+  where true
   order by x.n
 ),
 f as (
@@ -44,33 +48,37 @@ f as (
   select x.id, x.o, x.u, x.s, x.side, x.p, x.q, x.fee, now() + x.n * interval '1 microsecond'
   from w, jsonb_to_recordset(w.j -> 'f') as x(id uuid, o uuid, u uuid, s text, side text,
     p numeric, q numeric, fee numeric, n bigint)
+  where true
   order by x.n
 ),
 l as (
   insert into ledger_entries (user_id, asset, kind, available_delta, held_delta, reference)
   select x.u, x.a, x.kind, x.d, 0, x.r
   from w, jsonb_to_recordset(w.j -> 'l') as x(u uuid, a text, kind text, d numeric, r text, n bigint)
+  where true
   order by x.n
 ),
 bu as (
   update balances t set available = t.available + x.d, updated_at = now()
   from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
-  where t.user_id = x.u and t.asset = x.a
+  where t.user_id = x.u and t.asset = x.a and true
 ),
 bi as (
   insert into balances (user_id, asset, available, held)
   select x.u, x.a, x.d, 0 from w, jsonb_to_recordset(w.j -> 'bi') as x(u uuid, a text, d numeric)
+  where true
   on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
 ),
 pu as (
   update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
   from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
-  where t.user_id = x.u and t.symbol = x.s
+  where t.user_id = x.u and t.symbol = x.s and true
 ),
 pi as (
   insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
   select x.u, x.s, x.q, x.c, x.r, x.f
   from w, jsonb_to_recordset(w.j -> 'pi') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
+  where true
   on conflict (user_id, symbol) do update set quantity = positions.quantity + excluded.quantity,
     cost = positions.cost + excluded.cost, realized_pnl = positions.realized_pnl + excluded.realized_pnl,
     fees_paid = positions.fees_paid + excluded.fees_paid
