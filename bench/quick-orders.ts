@@ -2,7 +2,9 @@
 // skips it; bench/orders.bench.ts is the measurement with baselines):
 //   node --import tsx bench/quick-orders.ts pglite|postgres
 // QUICK_CASES=hot10,spread50 picks cases, QUICK_PROF=<dir> writes the api's CPU profile there,
-// QUICK_LOG=<file> keeps the api's log, QUICK_IMPORT=<module> preloads a module into the api (--import).
+// QUICK_LOG=<file> keeps the api's log, QUICK_IMPORT=<module> preloads a module into the api (--import),
+// QUICK_NODE_ARGS="<flags>" passes more flags to the api's node, QUICK_RATE=<orders/s> offers that rate
+// over all connections instead of as many as they can send (as the p99-at-half-rate case does).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +45,7 @@ const api = await startApi({
   nodeArgs: [
     ...(process.env.QUICK_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.QUICK_PROF}`] : []),
     ...(process.env.QUICK_IMPORT ? ["--import", process.env.QUICK_IMPORT] : []),
+    ...(process.env.QUICK_NODE_ARGS ? process.env.QUICK_NODE_ARGS.split(" ") : []),
   ],
 });
 const run = (list: string[], connections: number, seconds = 8) =>
@@ -61,7 +64,17 @@ for (const connections of [10, 50]) {
     ["spread", cookies],
   ] as const) {
     if (process.env.QUICK_CASES && !process.env.QUICK_CASES.split(",").includes(`${name}${connections}`)) continue;
-    const r = await run(list, connections);
+    const r = process.env.QUICK_RATE
+      ? await runLoad({
+          url: `${api.url}/api/trades`,
+          method: "POST",
+          body: MARKET_ORDER_BODY,
+          cookies: list,
+          connections,
+          seconds: 8,
+          overallRate: Number(process.env.QUICK_RATE),
+        })
+      : await run(list, connections);
     console.log(
       `${driver} ${name} c=${connections}: ${r.requestsPerSecond.toFixed(0)}/s p50 ${r.p50} p99 ${r.p99} non2xx ${r.non2xx ?? ""} errors ${r.errors ?? ""}`,
     );
