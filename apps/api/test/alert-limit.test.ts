@@ -78,4 +78,32 @@ describe.each(testDrivers)("the active-alert limit on %s", (driver) => {
     expect(edit.statusCode).toBe(200);
     expect(edit.json()).toMatchObject({ status: "active", note: "still here" });
   });
+
+  it("holds when many alerts are created at once: only as many as the limit allows become active", async () => {
+    const { cookie } = await signedInUser(database, "racer");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: `${95000 + i}.00` }),
+      ),
+    );
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 201)).toHaveLength(2);
+    expect(codes.filter((c) => c === 422)).toHaveLength(18);
+    for (const refused of answers.filter((a) => a.statusCode === 422))
+      expect(refused.json()).toMatchObject({ error: { code: "alert_limit" } });
+    expect(await statuses(cookie)).toEqual(["active", "active"]);
+  });
+
+  it("holds when paused alerts are resumed at once: only as many as there is room for", async () => {
+    const { cookie } = await signedInUser(database, "resumer");
+    const ids = [await create(cookie, "96000.00"), await create(cookie, "96100.00")];
+    for (const id of ids)
+      expect((await call(cookie, "PATCH", `/api/alerts/${id}`, { status: "paused" })).statusCode).toBe(200);
+    await create(cookie, "96200.00"); // one active, two paused: room for one more
+    const answers = await Promise.all(
+      ids.map((id) => call(cookie, "PATCH", `/api/alerts/${id}`, { status: "active" })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 422]);
+    expect(await statuses(cookie)).toEqual(["active", "active", "paused"]);
+  });
 });

@@ -23,6 +23,7 @@ import {
   listAlertEvents,
   listAlerts,
   listCandles,
+  lockUser,
   type NewAlert,
   retryingTransaction,
   scheduleWebhook,
@@ -123,22 +124,23 @@ export class AlertService {
       });
     }
     if (body.webhookUrl) this.checkWebhook(user, body.webhookUrl);
-    await this.assertRoomForActive(user);
-    const alert = await insertAlert(this.deps.db, {
-      userId: user.id,
-      symbol: body.symbol,
-      condition: body.condition,
-      price: body.condition === "move" ? null : (body.price ?? null),
-      percent: body.condition === "move" ? (body.percent ?? null) : null,
-      window: body.condition === "move" ? (body.window ?? null) : null,
-      frequency: body.frequency,
-      cooldownSeconds: body.cooldownSeconds,
-      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
-      note: body.note ?? null,
-      webhookUrl: body.webhookUrl ?? null,
-      status: "active",
-      armedSide: body.condition === "crosses" ? sideOf(last, body.price ?? last) : null,
-    });
+    const alert = await this.withRoomForActive(user, undefined, (tx) =>
+      insertAlert(tx, {
+        userId: user.id,
+        symbol: body.symbol,
+        condition: body.condition,
+        price: body.condition === "move" ? null : (body.price ?? null),
+        percent: body.condition === "move" ? (body.percent ?? null) : null,
+        window: body.condition === "move" ? (body.window ?? null) : null,
+        frequency: body.frequency,
+        cooldownSeconds: body.cooldownSeconds,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+        note: body.note ?? null,
+        webhookUrl: body.webhookUrl ?? null,
+        status: "active",
+        armedSide: body.condition === "crosses" ? sideOf(last, body.price ?? last) : null,
+      }),
+    );
     this.arm(alert);
     return toAlertResponse(alert);
   }
@@ -164,27 +166,31 @@ export class AlertService {
         fields: { status: "the alert has expired" },
       });
     }
-    // Resuming a paused alert and re-arming a fired one make it active: the limit holds there as on create.
-    if (body.status === "active" && current.status !== "active") await this.assertRoomForActive(user);
     const price = body.price ?? current.price;
     const last = this.deps.lastPrice(current.symbol) ?? price ?? "0";
-    const updated = await updateAlert(this.deps.db, {
-      userId: user.id,
-      id,
-      set: {
-        ...(body.price !== undefined ? { price: body.price } : {}),
-        ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
-        ...(body.cooldownSeconds !== undefined ? { cooldownSeconds: body.cooldownSeconds } : {}),
-        ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt ? new Date(body.expiresAt) : null } : {}),
-        ...(body.note !== undefined ? { note: body.note } : {}),
-        ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
-        // Resuming (or re-arming a fired one) starts from where the price is now.
-        ...(body.status !== undefined ? { status: body.status } : {}),
-        ...(current.condition === "crosses" && price ? { armedSide: sideOf(last, price) } : {}),
-        // A new level or a resumed alert no longer waits for the price to come back across the old one.
-        ...(body.price !== undefined || body.status !== undefined ? { awaitingReturn: false } : {}),
-      },
-    });
+    const write = (db: Db) =>
+      updateAlert(db, {
+        userId: user.id,
+        id,
+        set: {
+          ...(body.price !== undefined ? { price: body.price } : {}),
+          ...(body.frequency !== undefined ? { frequency: body.frequency } : {}),
+          ...(body.cooldownSeconds !== undefined ? { cooldownSeconds: body.cooldownSeconds } : {}),
+          ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt ? new Date(body.expiresAt) : null } : {}),
+          ...(body.note !== undefined ? { note: body.note } : {}),
+          ...(body.webhookUrl !== undefined ? { webhookUrl: body.webhookUrl } : {}),
+          // Resuming (or re-arming a fired one) starts from where the price is now.
+          ...(body.status !== undefined ? { status: body.status } : {}),
+          ...(current.condition === "crosses" && price ? { armedSide: sideOf(last, price) } : {}),
+          // A new level or a resumed alert no longer waits for the price to come back across the old one.
+          ...(body.price !== undefined || body.status !== undefined ? { awaitingReturn: false } : {}),
+        },
+      });
+    // Resuming a paused alert and re-arming a fired one make it active: the limit holds there as on create.
+    const updated =
+      body.status === "active" && current.status !== "active"
+        ? await this.withRoomForActive(user, id, write)
+        : await write(this.deps.db);
     if (!updated) throw notFound();
     this.disarm(id);
     this.arm(updated);
@@ -203,10 +209,20 @@ export class AlertService {
     return secret;
   }
 
-  private async assertRoomForActive(user: UserRow): Promise<void> {
-    if ((await countActiveAlerts(this.deps.db, { userId: user.id })) >= this.deps.maxActivePerUser) {
-      throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
-    }
+  /**
+   * Writes an alert that becomes active (a new one, or `alertId` resumed) if
+   * the user has room for it: the count and the write are one transaction,
+   * under the lock of the user's row, so requests made at once are counted
+   * one after the other and never pass the limit together.
+   */
+  private withRoomForActive<T>(user: UserRow, alertId: string | undefined, write: (tx: Db) => Promise<T>): Promise<T> {
+    return retryingTransaction(this.deps.db, async (tx) => {
+      if (!(await lockUser(tx, user.id))) throw new AppError("unauthorized", "Sign in again.");
+      const active = await countActiveAlerts(tx, { userId: user.id, exceptId: alertId });
+      if (active >= this.deps.maxActivePerUser)
+        throw new AppError("alert_limit", `You can have at most ${this.deps.maxActivePerUser} active alerts.`);
+      return write(tx);
+    });
   }
 
   private checkWebhook(user: UserRow, url: string): void {

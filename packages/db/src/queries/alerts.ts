@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type AlertEventRow, type AlertRow, alertEvents, alerts, users } from "../schema.ts";
 import { userChanged } from "./users.ts";
@@ -23,11 +23,18 @@ export async function listAlerts(db: Db, params: { userId: string }): Promise<Al
   return db.select().from(alerts).where(eq(alerts.userId, params.userId)).orderBy(desc(alerts.createdAt));
 }
 
-export async function countActiveAlerts(db: Db, params: { userId: string }): Promise<number> {
+/** The user's active alerts, `exceptId` (the one about to become active) not counted. */
+export async function countActiveAlerts(db: Db, params: { userId: string; exceptId?: string }): Promise<number> {
   const [row] = await db
     .select({ value: count() })
     .from(alerts)
-    .where(and(eq(alerts.userId, params.userId), eq(alerts.status, "active")));
+    .where(
+      and(
+        eq(alerts.userId, params.userId),
+        eq(alerts.status, "active"),
+        params.exceptId ? ne(alerts.id, params.exceptId) : undefined,
+      ),
+    );
   return row?.value ?? 0;
 }
 

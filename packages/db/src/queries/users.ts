@@ -111,3 +111,14 @@ export async function markEmailVerified(db: Db, params: { id: string; at: Date }
   userChanged(params.id);
   return row ?? null;
 }
+
+/**
+ * Locks the user's row until the transaction ends (FOR NO KEY UPDATE: rows that
+ * reference the user can still be inserted), so that checks of the user's
+ * limits followed by a write (count the active alerts, then add one) run one
+ * at a time per user. False when there is no such user.
+ */
+export async function lockUser(db: Db, userId: string): Promise<boolean> {
+  const rows = await db.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("no key update");
+  return rows.length > 0;
+}
