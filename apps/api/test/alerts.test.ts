@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
-import { type Database, insertUser } from "@tradeboard/db";
+import { type Database, executedRows, insertUser } from "@tradeboard/db";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -235,6 +235,58 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     clockOffset += ALERT_RETRY_MS; // the pause before it is armed again
     await price("60400.00");
     await price("60450.00");
+    expect((await events(cookie, alert.id)).length).toBe(1);
+    expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("triggered");
+    await price("60000.00");
+  });
+
+  it("waits longer after each failed firing of the same alert (1 s, 2 s, 4 s …), and fires once the database takes it", async () => {
+    const { cookie } = await person("kim");
+    await price("60000.00");
+    const alert = (
+      await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60300.00" })
+    ).json();
+    // Every firing's event is refused; a sequence (not rolled back with the firing) counts the attempts.
+    await database.db.execute(sql.raw("create sequence refused_firings"));
+    await database.db.execute(
+      sql.raw(
+        "create function refuse_alert_events() returns trigger language plpgsql as $$ begin perform nextval('refused_firings'); raise exception 'alert events refused'; end $$",
+      ),
+    );
+    await database.db.execute(
+      sql.raw(
+        "create trigger refuse_alert_events before insert on alert_events for each row execute function refuse_alert_events()",
+      ),
+    );
+    const attempts = async () => {
+      const result = await database.db.execute(sql.raw("select last_value, is_called from refused_firings"));
+      const [row] = executedRows<{ last_value: string | number; is_called: boolean }>(result);
+      return row?.is_called ? Number(row.last_value) : 0;
+    };
+    // The price stays above the level: every tick may fire the alert, once it is armed again.
+    const tickAt = async (offsetMs: number) => {
+      clockOffset += offsetMs;
+      await price("60350.00");
+      await price("60360.00");
+    };
+    try {
+      await tickAt(0);
+      expect(await attempts()).toBe(1);
+      await tickAt(ALERT_RETRY_MS); // 1 s after the first failure: armed again, fails again
+      expect(await attempts()).toBe(2);
+      await tickAt(ALERT_RETRY_MS); // 1 s after the second: it waits 2 s now
+      expect(await attempts()).toBe(2);
+      await tickAt(ALERT_RETRY_MS); // 2 s after the second: the third attempt
+      expect(await attempts()).toBe(3);
+      await tickAt(3 * ALERT_RETRY_MS); // 3 s after the third, which waits 4 s
+      expect(await attempts()).toBe(3);
+    } finally {
+      await database.db.execute(sql.raw("drop trigger refuse_alert_events on alert_events"));
+      await database.db.execute(sql.raw("drop function refuse_alert_events"));
+      await database.db.execute(sql.raw("drop sequence refused_firings"));
+    }
+    expect(await events(cookie, alert.id)).toHaveLength(0);
+    await tickAt(ALERT_RETRY_MS); // 4 s after the third: the database takes it
     expect((await events(cookie, alert.id)).length).toBe(1);
     expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("triggered");
     await price("60000.00");

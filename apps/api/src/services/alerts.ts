@@ -49,8 +49,14 @@ export interface AlertsDeps {
 
 type Armed = { alertId: string; userId: string; rearm: boolean };
 
-/** The pause before an alert whose processing failed is armed again from the database. */
+/**
+ * The pause before an alert whose processing failed is armed again from the
+ * database; it doubles with each failure in a row of the same alert (1 s, 2 s,
+ * 4 s, …) up to ALERT_RETRY_MAX_MS, so an alert that always fails is not
+ * retried (and logged) every second, and is back to 1 s once it succeeds.
+ */
 export const ALERT_RETRY_MS = 1_000;
+export const ALERT_RETRY_MAX_MS = 5 * 60_000;
 
 /**
  * Price alerts on the same trigger index as resting orders. `above` and
@@ -70,6 +76,8 @@ export class AlertService {
   /** Alerts out of the index until a time on `now` (after a failure, or a move alert's cooldown): armed again from the database on the first tick after it. */
   private readonly later = new Map<string, { userId: string; at: number }>();
   private nextLater = Number.POSITIVE_INFINITY;
+  /** Failures in a row per alert (see ALERT_RETRY_MS). */
+  private readonly failures = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -200,6 +208,7 @@ export class AlertService {
   async remove(user: UserRow, id: string): Promise<void> {
     if (!(await deleteAlert(this.deps.db, { userId: user.id, id }))) throw notFound();
     this.disarm(id);
+    this.failures.delete(id);
   }
 
   /** A new signing secret for the user's webhooks; the only time it is shown. */
@@ -248,10 +257,11 @@ export class AlertService {
       for (const armed of fired) {
         try {
           await (armed.rearm ? this.rearm(armed) : this.fire(armed, symbol, price));
+          this.failures.delete(armed.alertId);
         } catch (error) {
           // Rolled back, so nothing of it is recorded: armed again from the database after a pause.
           this.deps.log?.(`alert ${armed.alertId} could not be processed: ${(error as Error).message}`);
-          this.armAt(armed, this.now() + ALERT_RETRY_MS);
+          this.retryLater(armed);
         }
       }
     });
@@ -267,6 +277,12 @@ export class AlertService {
     this.queue = this.queue.then(work).catch((error: unknown) => {
       this.deps.log?.(`alert engine step failed: ${(error as Error).message}`);
     });
+  }
+
+  private retryLater(armed: Armed): void {
+    const failures = (this.failures.get(armed.alertId) ?? 0) + 1;
+    this.failures.set(armed.alertId, failures);
+    this.armAt(armed, this.now() + Math.min(ALERT_RETRY_MS * 2 ** (failures - 1), ALERT_RETRY_MAX_MS));
   }
 
   private armAt(armed: Armed, at: number): void {
@@ -298,7 +314,7 @@ export class AlertService {
           this.arm(alert);
         } catch (error) {
           this.deps.log?.(`alert ${armed.alertId} could not be armed again: ${(error as Error).message}`);
-          this.armAt(armed, this.now() + ALERT_RETRY_MS);
+          this.retryLater(armed);
         }
       }
     });
