@@ -207,6 +207,33 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     await price("60000.00");
   });
 
+  /**
+   * Makes the database refuse every alert event (the firing's transaction rolls back) until `end`;
+   * `count` tells how many were refused (a sequence: not rolled back with the firing).
+   */
+  const refuseAlertEvents = async () => {
+    const run = (text: string) => database.db.execute(sql.raw(text));
+    await run("create sequence refused_alert_events");
+    await run(
+      "create function refuse_alert_events() returns trigger language plpgsql as $$ begin perform nextval('refused_alert_events'); raise exception 'alert events refused'; end $$",
+    );
+    await run(
+      "create trigger refuse_alert_events before insert on alert_events for each row execute function refuse_alert_events()",
+    );
+    return {
+      async count() {
+        const result = await run("select last_value, is_called from refused_alert_events");
+        const [row] = executedRows<{ last_value: string | number; is_called: boolean }>(result);
+        return row?.is_called ? Number(row.last_value) : 0;
+      },
+      async end() {
+        await run("drop trigger refuse_alert_events on alert_events");
+        await run("drop function refuse_alert_events");
+        await run("drop sequence refused_alert_events");
+      },
+    };
+  };
+
   it("arms an alert again after its firing failed, and fires it on a later crossing", async () => {
     const { cookie } = await person("jay");
     await price("60000.00");
@@ -214,21 +241,11 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
       await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60300.00" })
     ).json();
     // The database refuses the firing's event: the firing's transaction rolls back.
-    await database.db.execute(
-      sql.raw(
-        "create function refuse_alert_events() returns trigger language plpgsql as $$ begin raise exception 'alert events refused'; end $$",
-      ),
-    );
-    await database.db.execute(
-      sql.raw(
-        "create trigger refuse_alert_events before insert on alert_events for each row execute function refuse_alert_events()",
-      ),
-    );
+    const refusal = await refuseAlertEvents();
     try {
       await price("60350.00");
     } finally {
-      await database.db.execute(sql.raw("drop trigger refuse_alert_events on alert_events"));
-      await database.db.execute(sql.raw("drop function refuse_alert_events"));
+      await refusal.end();
     }
     expect(await events(cookie, alert.id)).toHaveLength(0);
     expect((await call(cookie, "GET", `/api/alerts/${alert.id}`)).json().status).toBe("active");
@@ -246,23 +263,9 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
     const alert = (
       await call(cookie, "POST", "/api/alerts", { symbol: "BTC-USD", condition: "above", price: "60300.00" })
     ).json();
-    // Every firing's event is refused; a sequence (not rolled back with the firing) counts the attempts.
-    await database.db.execute(sql.raw("create sequence refused_firings"));
-    await database.db.execute(
-      sql.raw(
-        "create function refuse_alert_events() returns trigger language plpgsql as $$ begin perform nextval('refused_firings'); raise exception 'alert events refused'; end $$",
-      ),
-    );
-    await database.db.execute(
-      sql.raw(
-        "create trigger refuse_alert_events before insert on alert_events for each row execute function refuse_alert_events()",
-      ),
-    );
-    const attempts = async () => {
-      const result = await database.db.execute(sql.raw("select last_value, is_called from refused_firings"));
-      const [row] = executedRows<{ last_value: string | number; is_called: boolean }>(result);
-      return row?.is_called ? Number(row.last_value) : 0;
-    };
+    // Every firing's event is refused, and counted.
+    const refusal = await refuseAlertEvents();
+    const attempts = refusal.count;
     // The price stays above the level: every tick may fire the alert, once it is armed again.
     const tickAt = async (offsetMs: number) => {
       clockOffset += offsetMs;
@@ -281,9 +284,7 @@ describe.each(testDrivers)("price alerts on %s", (driver) => {
       await tickAt(3 * ALERT_RETRY_MS); // 3 s after the third, which waits 4 s
       expect(await attempts()).toBe(3);
     } finally {
-      await database.db.execute(sql.raw("drop trigger refuse_alert_events on alert_events"));
-      await database.db.execute(sql.raw("drop function refuse_alert_events"));
-      await database.db.execute(sql.raw("drop sequence refused_firings"));
+      await refusal.end();
     }
     expect(await events(cookie, alert.id)).toHaveLength(0);
     await tickAt(ALERT_RETRY_MS); // 4 s after the third: the database takes it

@@ -247,17 +247,7 @@ function applyBatch(
         delta: b.available.minus(b.initial).toFixed(),
         exists: b.exists,
       });
-  for (const p of positions.values())
-    if (p.touched)
-      writes.positions.push({
-        userId: p.userId,
-        symbol: p.symbol,
-        quantity: p.quantity.toFixed(),
-        cost: p.cost.toFixed(),
-        realizedPnl: p.realizedPnl.toFixed(),
-        feesPaid: p.feesPaid.toFixed(),
-        exists: p.exists,
-      });
+  for (const p of positions.values()) if (p.touched) writes.positions.push({ ...positionValues(p), exists: p.exists });
   return { writes, result, after: rowsAfter(balances, positions, taken) };
 }
 
@@ -279,17 +269,20 @@ function rowsAfter(
   for (const b of balances.values())
     if (b.exists || !b.available.equals(b.initial))
       after.balances.push({ userId: b.userId, asset: b.asset, available: b.available.toFixed() });
-  for (const p of positions.values())
-    if (p.exists || p.touched)
-      after.positions.push({
-        userId: p.userId,
-        symbol: p.symbol,
-        quantity: p.quantity.toFixed(),
-        cost: p.cost.toFixed(),
-        realizedPnl: p.realizedPnl.toFixed(),
-        feesPaid: p.feesPaid.toFixed(),
-      });
+  for (const p of positions.values()) if (p.exists || p.touched) after.positions.push(positionValues(p));
   return after;
+}
+
+/** A position's values as the database stores them (exact decimal text). */
+function positionValues(p: PositionState): LockedRows["positions"][number] {
+  return {
+    userId: p.userId,
+    symbol: p.symbol,
+    quantity: p.quantity.toFixed(),
+    cost: p.cost.toFixed(),
+    realizedPnl: p.realizedPnl.toFixed(),
+    feesPaid: p.feesPaid.toFixed(),
+  };
 }
 
 /** The order row as the write statement stored it (a market order has no prices, hold or exits of its own). */
