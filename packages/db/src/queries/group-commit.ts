@@ -314,8 +314,8 @@ const writesJson = (writes: BatchWrites) => JSON.stringify(writesObject(writes))
 
 /** The checked statement's parameter: the writes, with what the rows must hold for them to happen. */
 function checkedJson(keys: BatchKeys, expected: LockedRows, writes: BatchWrites | null): string {
-  const balances = new Map(expected.balances.map((b) => [`${b.userId}\n${b.asset}`, b]));
-  const positions = new Map(expected.positions.map((p) => [`${p.userId}\n${p.symbol}`, p]));
+  const balances = new Set(expected.balances.map((b) => `${b.userId}\n${b.asset}`));
+  const positions = new Set(expected.positions.map((p) => `${p.userId}\n${p.symbol}`));
   return JSON.stringify({
     ...writesObject(writes ?? { orders: [], fills: [], ledger: [], balances: [], positions: [] }),
     us: usersOf(keys),
@@ -454,17 +454,6 @@ async function onPglite<T>(client: PGlite, work: (tx: BatchTransaction) => Promi
   );
 }
 
-/** The checked statement, its own transaction: its one row (`ok` is "true" when it wrote). */
-async function runChecked(db: Db, json: string): Promise<Row | undefined> {
-  const client = clientOf(db);
-  if (isPostgres(client)) return ((await client.unsafe(CHECKED_SQL, [json], { prepare: true })) as unknown as Row[])[0];
-  if (isPglite(client)) {
-    await prepareOnPglite(client);
-    return ((await client.exec(`execute tb_batch_checked(${textLiteral(json)})`))[0]?.rows as Row[] | undefined)?.[0];
-  }
-  throw new Error("a group commit needs the database itself, not a transaction");
-}
-
 /** The driver's own client under drizzle (a transaction has none). */
 const clientOf = (db: Db): unknown => (db as unknown as { $client: unknown }).$client;
 const isPostgres = (client: unknown): client is postgres.Sql =>
@@ -472,11 +461,28 @@ const isPostgres = (client: unknown): client is postgres.Sql =>
 const isPglite = (client: unknown): client is PGlite =>
   !!client && typeof (client as PGlite).transaction === "function";
 
-function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+/** The database's own client, which a group commit needs (a transaction's has no connection of its own to reserve). */
+function driverOf(db: Db): { postgres: postgres.Sql } | { pglite: PGlite } {
   const client = clientOf(db);
-  if (isPostgres(client)) return onPostgres(client, work);
-  if (isPglite(client)) return onPglite(client, work);
+  if (isPostgres(client)) return { postgres: client };
+  if (isPglite(client)) return { pglite: client };
   throw new Error("a group commit needs the database itself, not a transaction");
+}
+
+/** The checked statement, its own transaction: its one row (`ok` is "true" when it wrote). */
+async function runChecked(db: Db, json: string): Promise<Row | undefined> {
+  const driver = driverOf(db);
+  if ("postgres" in driver)
+    return ((await driver.postgres.unsafe(CHECKED_SQL, [json], { prepare: true })) as unknown as Row[])[0];
+  await prepareOnPglite(driver.pglite);
+  return (
+    (await driver.pglite.exec(`execute tb_batch_checked(${textLiteral(json)})`))[0]?.rows as Row[] | undefined
+  )?.[0];
+}
+
+function batchTransaction<T>(db: Db, work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  const driver = driverOf(db);
+  return "postgres" in driver ? onPostgres(driver.postgres, work) : onPglite(driver.pglite, work);
 }
 
 /**
@@ -540,7 +546,6 @@ export async function groupCommit<T>(
         return { result, nowMicros: now === null ? null : BigInt(now), path: "locked" as const };
       });
     } catch (error) {
-      expected = undefined;
       if (attempt >= attempts || !(isRetryableConflict(error) || isTakenMeanwhile(error))) throw error;
       // A short, jittered pause so the two sides of the cycle do not meet again at once.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

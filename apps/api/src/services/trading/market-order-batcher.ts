@@ -42,10 +42,11 @@ export class MarketOrderBatcher {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-  /** The rows the batches wrote, so that the next batch of the same accounts is written in one statement. */
-  private readonly known = new KnownRows();
+  /** The batch options, with the rows the batches wrote (so that the next batch of the same accounts is written in one statement). */
+  private readonly batchOptions: BatchOptions;
 
   constructor(private readonly options: BatcherOptions) {
+    this.batchOptions = { ...options, known: new KnownRows() };
     this.maxBatch = options.maxBatch ?? 256;
     this.maxInFlight = options.maxInFlight ?? concurrentBatches(options.db);
   }
@@ -85,7 +86,7 @@ export class MarketOrderBatcher {
       const { outcomes } = await executeMarketBatch(
         this.options.db,
         batch.map((w) => w.request),
-        { ...this.options, known: this.known },
+        this.batchOptions,
       );
       batch.forEach((w, i) => {
         const outcome = outcomes[i];
