@@ -92,7 +92,10 @@ const schema = (nodeEnv: string | undefined) =>
       SLIPPAGE_RATE: z.string().default("0.0005").refine(isDecimalString, "must be a decimal fraction such as 0.0005"),
       /** Let alert webhooks reach private, loopback and link-local addresses (off: the alert system must not be a way into internal services). */
       ALERT_WEBHOOKS_ALLOW_PRIVATE: boolean.default(false),
-      /** How long the api believes a user row it read (role, deletion): at most a second. 0 reads it on every request. */
+      /**
+       * How long the api believes a user row it read (role, deletion) when it cannot tell that the database's
+       * announcements of changes reach it: at most a second. 0 reads the row on every request.
+       */
       USER_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(1_000),
       WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
       /** How often due webhook deliveries (retries, and those pending at start) are read from the database. */

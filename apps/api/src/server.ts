@@ -14,6 +14,7 @@ import { RealtimeTokens } from "./auth/realtime-token.ts";
 import { SessionBroadcast } from "./auth/session-broadcast.ts";
 import { SessionRegistry } from "./auth/session-registry.ts";
 import { UserCache } from "./auth/user-cache.ts";
+import { UserChanges } from "./auth/user-changes.ts";
 import type { ApiConfig } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { BinanceFeed } from "./market/binance.ts";
@@ -250,8 +251,17 @@ export async function buildServer(
     : null;
   if (broadcast) app.addHook("onClose", () => broadcast.close());
   const now = deps.now ?? Date.now;
-  const users = new UserCache({ db, ttlMs: config.USER_CACHE_MS ?? 1_000, now: deps.now });
-  app.addHook("onClose", async () => users.close());
+  // Changes to users reach every instance from the database itself (user-changes.ts), so rows are believed longer.
+  const userCacheMs = config.USER_CACHE_MS ?? 1_000;
+  const userChanges =
+    userCacheMs > 0
+      ? await UserChanges.start({ database, now: deps.now, log: (message) => app.log.warn(message) })
+      : undefined;
+  const users = new UserCache({ db, ttlMs: userCacheMs, changes: userChanges, now: deps.now });
+  app.addHook("onClose", async () => {
+    users.close();
+    await userChanges?.close();
+  });
   useAuth(app, {
     users,
     authSecret: config.AUTH_SECRET,

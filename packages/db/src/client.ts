@@ -36,6 +36,14 @@ export interface Database {
    * grow; the api runs this every few seconds.
    */
   analyzeChanged(): Promise<string[]>;
+  /**
+   * Calls `onMessage` with the payload of every notification on `channel`
+   * (Postgres's LISTEN/NOTIFY), and `onListening` each time the listen is
+   * established: at first, and again after the connection that listens was
+   * lost and made anew (what was sent in between never arrives). Answers how
+   * to stop.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListening: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       ping: () => ping(db),
       analyze: () => analyze(db),
       analyzeChanged: () => analyzeChanged(db),
+      // postgres.js listens on a connection of its own and listens again when that connection is made anew.
+      listen: async (channel, onMessage, onListening) =>
+        (await client.listen(channel, onMessage, onListening)).unlisten,
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -75,6 +86,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ping: () => ping(db),
     analyze: () => analyze(db),
     analyzeChanged: () => analyzeChanged(db),
+    // In the process itself: the listen is never lost.
+    listen: async (channel, onMessage, onListening) => {
+      const unlisten = await client.listen(channel, onMessage);
+      onListening();
+      return () => unlisten();
+    },
     close: () => client.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { type Db, findUserById, findUsersByIds, onUserChanged, type UserRow } from "@tradeboard/db";
+import type { UserChangeSource } from "./user-changes.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -10,6 +11,13 @@ export interface UserCacheOptions {
    * in the database, takes effect within it. 0 reads the row on every request.
    */
   ttlMs: number;
+  /**
+   * The changes the database announces (see user-changes.ts): while they are
+   * heard, a row is believed for up to `heardTtlMs`, since its change would
+   * have arrived and made the cache forget it.
+   */
+  changes?: UserChangeSource;
+  heardTtlMs?: number;
   maxCached?: number;
   now?: () => number;
 }
@@ -24,19 +32,25 @@ export interface UserCacheOptions {
  * announces each one, see `onUserChanged`) is forgotten at once, and for
  * `ttlMs` after it no read is believed beyond its own request: the change may
  * still be committing when the read runs.
+ *
+ * With `changes`, every change committed anywhere is forgotten as it arrives,
+ * and a row is believed longer than `ttlMs` only while the changes are known to
+ * be heard to within `ttlMs` (a heartbeat of that age has come back) in the
+ * listen its read began in: a lost or slow listen falls back to the second.
  */
 export class UserCache {
-  private readonly rows = new Map<string, { user: UserRow; readAt: number }>();
+  private readonly rows = new Map<string, { user: UserRow; readAt: number; epoch: number }>();
   private readonly reading = new Map<string, Promise<UserRow | null>>();
   private readonly changedAt = new Map<string, number>();
   /** Misses of this turn of the event loop, read together by `readQueued`. */
   private queued = new Map<string, { resolve(user: UserRow | null): void; reject(error: unknown): void }>();
   private readonly now: () => number;
-  private readonly stop: () => void;
+  private readonly stops: (() => void)[];
 
   constructor(private readonly options: UserCacheOptions) {
     this.now = options.now ?? Date.now;
-    this.stop = onUserChanged((userId) => this.forget(userId));
+    this.stops = [onUserChanged((userId) => this.forget(userId))];
+    if (options.changes) this.stops.push(options.changes.onChanged((userId) => this.forget(userId)));
   }
 
   async find(userId: string): Promise<UserRow | null> {
@@ -44,18 +58,33 @@ export class UserCache {
     if (ttl <= 0) return findUserById(this.options.db, userId);
     const started = this.now();
     const cached = this.rows.get(userId);
-    if (cached && started - cached.readAt < ttl) return cached.user;
+    if (cached && this.believed(cached, started)) return cached.user;
     const pending = this.reading.get(userId);
     if (pending) return pending;
     if (!UUID.test(userId)) return null;
+    const epoch = this.options.changes?.epoch ?? 0;
     const read = this.queue(userId).finally(() => {
       if (this.reading.get(userId) === read) this.reading.delete(userId);
     });
     this.reading.set(userId, read);
     const user = await read;
     const changed = this.changedAt.get(userId);
-    if (user && (changed === undefined || changed < started - ttl)) this.remember(userId, user, started);
+    if (user && (changed === undefined || changed < started - ttl))
+      this.remember(userId, { user, readAt: started, epoch });
     return user;
+  }
+
+  private believed(cached: { readAt: number; epoch: number }, now: number): boolean {
+    const ttl = this.options.ttlMs;
+    const age = now - cached.readAt;
+    if (age < ttl) return true;
+    const changes = this.options.changes;
+    return (
+      changes !== undefined &&
+      cached.epoch === changes.epoch &&
+      age < (this.options.heardTtlMs ?? 10 * 60_000) &&
+      changes.heardUpTo() >= now - ttl
+    );
   }
 
   private queue(userId: string): Promise<UserRow | null> {
@@ -91,10 +120,10 @@ export class UserCache {
   }
 
   close(): void {
-    this.stop();
+    for (const stop of this.stops) stop();
   }
 
-  private remember(userId: string, user: UserRow, readAt: number): void {
+  private remember(userId: string, entry: { user: UserRow; readAt: number; epoch: number }): void {
     const max = this.options.maxCached ?? 10_000;
     this.rows.delete(userId);
     while (this.rows.size >= max) {
@@ -102,6 +131,6 @@ export class UserCache {
       if (oldest === undefined) break;
       this.rows.delete(oldest);
     }
-    this.rows.set(userId, { user, readAt });
+    this.rows.set(userId, entry);
   }
 }

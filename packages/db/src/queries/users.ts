@@ -20,6 +20,19 @@ export function userChanged(userId: string): void {
   for (const listener of userChangeListeners) listener(userId);
 }
 
+/**
+ * The channel on which the database announces every committed change to a
+ * user row (update or delete, whoever made it: migration 0014's trigger), with
+ * the user's id as the payload. Notifications reach a listener in the order
+ * their transactions committed.
+ */
+export const USER_CHANGES_CHANNEL = "user_changes";
+
+/** Sends a notification of our own on the users' channel (see apps/api/src/auth/user-changes.ts). */
+export async function notifyUserChanges(db: Db, payload: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${USER_CHANGES_CHANNEL}, ${payload})`);
+}
+
 export async function insertUser(
   db: Db,
   params: {
