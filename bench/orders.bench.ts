@@ -289,8 +289,8 @@ figures move by tens of percent between runs, ratios less.
   own database (\`pgbench -i -s 10\`). "api SQL" is [bench/sql/market-order.sql](../sql/market-order.sql):
   the statements the api sent Postgres for one market order, captured from the wire at the start of this run
   (the first order of an account the api has not written to, which runs locked: begin, the account's lock, the
-  batch's lock statement, its write statement, commit; the session's user row is read at most once a second per
-  account, so the captured request, made after warm-up requests, has none). Later orders of an account the api
+  batch's lock statement, its write statement, commit; the session's user row is kept until the database
+  announces a change to it, so the captured request, made after warm-up requests, has none). Later orders of an account the api
   knows run as one checked statement, which cannot be replayed as a script: the values it expects hold once.
 - Market order: \`${MARKET_ORDER_BODY}\`.
 

@@ -95,8 +95,8 @@ export async function captureRequestSql(options: { baseUrl: string; logFile: str
       };
     };
     // Warm: the statements are prepared by the time the measured request runs, and each measured request
-    // comes well within a second of a warm one of its account, so the user row is cached (under load the
-    // api reads it at most once a second per account: no part of a request's own work). The order measured
+    // comes well within a second of a warm one of its account, so the user row is cached (the api keeps it
+    // until the database announces a change to it: no part of a request's own work). The order measured
     // is the first of account 2: a batch of an account the api has not written to runs locked, the whole
     // transaction of one order (a later one runs as one checked statement whose expected values hold once
     // only, so it cannot be replayed as a script).
