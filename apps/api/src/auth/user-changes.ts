@@ -10,7 +10,7 @@ export interface UserChangesOptions {
   now?: () => number;
   /** How often this instance sends itself a heartbeat on the channel. */
   heartbeatMs?: number;
-  /** Without a heartbeat heard for this long, the listen is made anew. */
+  /** A heartbeat the database took that has not come back after this long: the listen is made anew. */
   relistenAfterMs?: number;
   log?(message: string): void;
 }
@@ -31,8 +31,8 @@ export interface UserChangeSource {
  * notifications in commit order, so when this instance hears its own
  * heartbeat, sent on the same channel at time t, every change committed before
  * t has already arrived: `heardUpTo` is the send time of the last heartbeat
- * heard. A lost listen is noticed by the heartbeats that stop arriving; the
- * listen is then made anew and the epoch moves on.
+ * heard. A lost listen is noticed by a heartbeat the database took that does
+ * not come back; the listen is then made anew and the epoch moves on.
  */
 export class UserChanges implements UserChangeSource {
   readonly #id = randomUUID();
@@ -44,8 +44,15 @@ export class UserChanges implements UserChangeSource {
   /** Each listen made; callbacks of an earlier one (which postgres.js may keep alive) are ignored. */
   #generation = 0;
   #heardUpTo = Number.NEGATIVE_INFINITY;
-  /** Real time of the last heartbeat heard (or of the listen), to notice a listen that went quiet. */
-  #lastHeardAt = performance.now();
+  /**
+   * The oldest heartbeat the database has taken (its statement done) that has not come back yet: its
+   * send time, and the real time it was taken. A listen is lost when such a heartbeat stays away;
+   * a database that is only busy takes no heartbeat meanwhile, so it never looks lost.
+   */
+  #awaited: { seq: number; takenAt: number } | null = null;
+  /** Numbers this instance's heartbeats (their send times may be equal on a test's clock). */
+  #sent = 0;
+  #heardSeq = 0;
   #unlisten: (() => Promise<void>) | null = null;
   #sending = false;
   #timer: NodeJS.Timeout | null = null;
@@ -102,17 +109,18 @@ export class UserChanges implements UserChangeSource {
         // Established (again): nothing sent before is known to have arrived.
         this.#epoch += 1;
         this.#heardUpTo = Number.NEGATIVE_INFINITY;
-        this.#lastHeardAt = performance.now();
+        this.#awaited = null;
       },
     );
   }
 
   #received(payload: string): void {
     if (payload.startsWith(HEARTBEAT)) {
-      const [from, sentAt] = payload.slice(HEARTBEAT.length).split("@");
-      if (from === this.#id && sentAt !== undefined) {
+      const [from, sentAt, seq] = payload.slice(HEARTBEAT.length).split("@");
+      if (from === this.#id && sentAt !== undefined && seq !== undefined) {
         this.#heardUpTo = Math.max(this.#heardUpTo, Number(sentAt));
-        this.#lastHeardAt = performance.now();
+        this.#heardSeq = Math.max(this.#heardSeq, Number(seq));
+        if (this.#awaited && this.#heardSeq >= this.#awaited.seq) this.#awaited = null;
       }
       return;
     }
@@ -123,7 +131,7 @@ export class UserChanges implements UserChangeSource {
   #tick(): void {
     if (this.#closed || this.#sending) return;
     this.#sending = true;
-    const quiet = performance.now() - this.#lastHeardAt > this.#relistenAfterMs;
+    const quiet = this.#awaited !== null && performance.now() - this.#awaited.takenAt > this.#relistenAfterMs;
     const step = quiet ? this.#relisten() : this.#heartbeat();
     step
       .then(
@@ -141,14 +149,21 @@ export class UserChanges implements UserChangeSource {
       });
   }
 
-  #heartbeat(): Promise<void> {
-    return notifyUserChanges(this.options.database.db, `${HEARTBEAT}${this.#id}@${this.#now()}`);
+  async #heartbeat(): Promise<void> {
+    this.#sent += 1;
+    const seq = this.#sent;
+    const epoch = this.#epoch;
+    await notifyUserChanges(this.options.database.db, `${HEARTBEAT}${this.#id}@${this.#now()}@${seq}`);
+    // Taken (committed): it arrives unless the listen is lost; heard already when it came first.
+    if (this.#awaited === null && epoch === this.#epoch && this.#heardSeq < seq) {
+      this.#awaited = { seq, takenAt: performance.now() };
+    }
   }
 
-  /** No heartbeat for a while (the database away, or the listen lost for good): listen anew. */
+  /** A heartbeat the database took never came back (the listen lost for good): listen anew. */
   async #relisten(): Promise<void> {
-    this.#lastHeardAt = performance.now();
-    this.options.log?.("user changes: no heartbeat heard, listening anew");
+    this.#awaited = null;
+    if (!this.#failing) this.options.log?.("user changes: a heartbeat did not come back, listening anew");
     const previous = this.#unlisten;
     this.#unlisten = null;
     await previous?.().catch(() => {});
