@@ -2,6 +2,7 @@ export * from "./assets.ts";
 export * from "./candles.ts";
 export * from "./decimal.ts";
 export * from "./decimal-string.ts";
+export * from "./ids.ts";
 export * from "./intervals.ts";
 export * from "./markets.ts";
 export * from "./move-window.ts";

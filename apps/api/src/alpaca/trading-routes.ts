@@ -9,7 +9,7 @@ import {
   type OrderResponse,
   type PlaceOrderBody,
 } from "@tradeboard/contracts";
-import { Decimal, type MarketSpec } from "@tradeboard/core";
+import { Decimal, isUuid, type MarketSpec } from "@tradeboard/core";
 import type { UserRow } from "@tradeboard/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
@@ -33,7 +33,6 @@ export interface AlpacaDeps {
   specs: readonly MarketSpec[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLIENT_ORDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const PAGE = 200;
 /** GET /v2/orders reads at most this many orders of history per request (newest first). */
@@ -121,7 +120,7 @@ export function alpacaTradingRoutes(scope: FastifyInstance, deps: AlpacaDeps): v
   }
 
   async function findOrder(user: UserRow, id: string): Promise<OrderResponse> {
-    if (!UUID.test(id)) throw alpacaErrors.notFound("order not found");
+    if (!isUuid(id)) throw alpacaErrors.notFound("order not found");
     try {
       return await trading.getOrder(user, { id });
     } catch (error) {
@@ -276,7 +275,7 @@ export function alpacaTradingRoutes(scope: FastifyInstance, deps: AlpacaDeps): v
         });
       }
       // An order placed without one answers to its own id, which is what it shows as client_order_id.
-      if (!order && UUID.test(wanted)) {
+      if (!order && isUuid(wanted)) {
         const byId = await findOrder(req.user, wanted).catch(() => undefined);
         if (byId && byId.clientOrderId === null) order = byId;
       }

@@ -1,7 +1,6 @@
+import { isUuid } from "@tradeboard/core";
 import { type Db, findUserById, findUsersByIds, onUserChanged, type UserRow } from "@tradeboard/db";
 import type { UserChangeSource } from "./user-changes.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UserCacheOptions {
   db: Db;
@@ -61,7 +60,7 @@ export class UserCache {
     if (cached && this.believed(cached, started)) return cached.user;
     const pending = this.reading.get(userId);
     if (pending) return pending;
-    if (!UUID.test(userId)) return null;
+    if (!isUuid(userId)) return null;
     const epoch = this.options.changes?.epoch ?? 0;
     const read = this.queue(userId).finally(() => {
       if (this.reading.get(userId) === read) this.reading.delete(userId);

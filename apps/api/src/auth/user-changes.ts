@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { isUuid } from "@tradeboard/core";
 import { type Database, notifyUserChanges, USER_CHANGES_CHANNEL } from "@tradeboard/db";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEARTBEAT = "heartbeat:";
 
 export interface UserChangesOptions {
@@ -124,7 +124,7 @@ export class UserChanges implements UserChangeSource {
       }
       return;
     }
-    if (!UUID.test(payload)) return;
+    if (!isUuid(payload)) return;
     for (const listener of this.#listeners) listener(payload);
   }
 
