@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionCookie, testApp } from "./helpers/app.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { until } from "./helpers/venue-server.ts";
 
 /**
  * The api keeps the users behind requests in memory. What this instance
@@ -28,13 +29,8 @@ describe.each(testDrivers)("the user behind a request, on %s", (driver) => {
   });
 
   /** Asks until the answer has this status (fails only if it never does). */
-  async function untilStatus(ask: () => Promise<{ statusCode: number }>, status: number): Promise<void> {
-    const started = Date.now();
-    while ((await ask()).statusCode !== status) {
-      if (Date.now() - started > 10_000) throw new Error(`never answered ${status}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+  const untilStatus = (ask: () => Promise<{ statusCode: number }>, status: number) =>
+    until(async () => (await ask()).statusCode === status, `an answer ${status}`);
 
   const listUsers = (cookie: string) => app.inject({ method: "GET", url: "/api/users", headers: { cookie } });
 
@@ -90,13 +86,10 @@ describe.each(testDrivers)("the user behind a request, on %s", (driver) => {
     const [lost] = await listening();
     expect(lost).toBeDefined();
     await database.db.execute(sql`select pg_terminate_backend(${lost}::int)`);
-    const started = Date.now();
-    for (;;) {
+    await until(async () => {
       const pids = await listening();
-      if (pids.length > 0 && !pids.includes(lost as number)) break;
-      if (Date.now() - started > 10_000) throw new Error("no new connection listens");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return pids.length > 0 && !pids.includes(lost as number);
+    }, "a new connection that listens");
     await database.db.execute(sql`update users set role = 'admin' where id = ${user.id}`);
     await untilStatus(() => listUsers(cookie), 200);
   });

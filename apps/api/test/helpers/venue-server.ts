@@ -120,9 +120,13 @@ export class VenueServer {
 }
 
 /** Polls until `check` holds (no timing assertion: it fails only when the condition never holds). */
-export async function until(check: () => boolean, what = "condition", timeoutMs = 10_000): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what = "condition",
+  timeoutMs = 10_000,
+): Promise<void> {
   const started = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
