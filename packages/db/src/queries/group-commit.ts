@@ -80,17 +80,17 @@ type PositionValues = {
 
 /**
  * The writes of a batch. Orders and fills are created a microsecond apart in
- * the given order (so a history lists them as they arrived); balances are
- * changed by deltas (rows that did not exist are inserted, or added to one
- * another transaction inserted meanwhile: their deltas are never negative);
- * positions that were locked get their new values, new ones are inserted or
- * added to. The CHECK constraints still refuse any negative result.
+ * the given order (so a history lists them as they arrived). Balances and
+ * positions the batch locked get their new values (`available`; a position's
+ * values); rows that did not exist are inserted, or added to (by `delta`,
+ * never negative for a balance) where another transaction inserted them
+ * meanwhile. The CHECK constraints still refuse any negative result.
  */
 export interface BatchWrites {
   orders: readonly BatchOrder[];
   fills: readonly BatchFill[];
   ledger: readonly LedgerEntry[];
-  balances: readonly { userId: string; asset: string; delta: string; exists: boolean }[];
+  balances: readonly { userId: string; asset: string; delta: string; available: string; exists: boolean }[];
   positions: readonly (PositionValues & { exists: boolean })[];
 }
 
@@ -115,9 +115,9 @@ export type BatchPath = "checked" | "locked";
 // for any other batch of its accounts to commit, before its lock statement takes its snapshot, so it sees
 // the rows the other created (a row that does not exist yet cannot be locked, and a statement does not see
 // rows committed after it began). FOR NO KEY UPDATE: an insert referencing the user (KEY SHARE) still passes.
-const USERS_SQL = `select u.id from users u
-where u.id in (select x.u from jsonb_to_recordset((($1::text)::jsonb) -> 'us') as x(u uuid))
-order by u.id for no key update`;
+const USERS_SQL = `select u.id
+from (select x.u from jsonb_to_recordset((($1::text)::jsonb) -> 'us') as x(u uuid) order by x.u) x
+cross join lateral (select u.id from users u where u.id = x.u for no key update) u`;
 
 const LOCK_SQL = `with k as (select ($1::text)::jsonb as j),
 bal as materialized (
@@ -139,7 +139,7 @@ taken as (
   select o.user_id, o.client_order_id
   from (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text)) x
   cross join lateral (
-    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c
+    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c limit 1
   ) o
 )
 select 'b' as k, user_id::text as u, asset as key, available::text as v1, null::text as v2, null::text as v3, null::text as v4 from bal
@@ -149,8 +149,12 @@ union all
 select 't', user_id::text, client_order_id, null, null, null, null from taken`;
 
 // Data-modifying CTEs all run, to completion, in one statement; the fills' foreign keys are checked at
-// its end, when the orders of the same statement are there. Balance rows are changed by deltas. `guard`
-// is the condition every write waits on: true, or the check of the checked statement.
+// its end, when the orders of the same statement are there. `guard` is the condition every write waits on:
+// true, or the check of the checked statement. Every row is reached through its key, whatever the tables
+// hold: the plan is made once for batches of any size, and a join against the batch's rows planned for it
+// reads the whole table (so a batch would cost as much as there are accounts). Locked rows are therefore
+// written with an insert that meets them on their primary key (never inserting: they exist, and are
+// locked), and lookups are lateral, one probe of the key each.
 const writeCtes = (guard: string) => `o as (
   insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
     quantity, filled_quantity, created_at, updated_at)
@@ -177,9 +181,10 @@ l as (
   order by x.n
 ),
 bu as (
-  update balances t set available = t.available + x.d, updated_at = now()
-  from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
-  where t.user_id = x.u and t.asset = x.a and ${guard}
+  insert into balances (user_id, asset, available, held)
+  select x.u, x.a, x.v, 0 from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, v numeric)
+  where ${guard}
+  on conflict (user_id, asset) do update set available = excluded.available, updated_at = now()
 ),
 bi as (
   insert into balances (user_id, asset, available, held)
@@ -188,9 +193,12 @@ bi as (
   on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
 ),
 pu as (
-  update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
+  insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
+  select x.u, x.s, x.q, x.c, x.r, x.f
   from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
-  where t.user_id = x.u and t.symbol = x.s and ${guard}
+  where ${guard}
+  on conflict (user_id, symbol) do update set quantity = excluded.quantity, cost = excluded.cost,
+    realized_pnl = excluded.realized_pnl, fees_paid = excluded.fees_paid
 ),
 pi as (
   insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
@@ -215,9 +223,9 @@ select ${NOW_MICROS} as now`;
 // way, a row another transaction inserts meanwhile is added to, never overwritten.
 const CHECKED_SQL = `with w as (select ($1::text)::jsonb as j),
 us as materialized (
-  select u.id from users u
-  where u.id in (select x.u from w, jsonb_to_recordset(w.j -> 'us') as x(u uuid))
-  order by u.id for no key update
+  select u.id
+  from (select x.u from w, jsonb_to_recordset(w.j -> 'us') as x(u uuid) order by x.u) x
+  cross join lateral (select u.id from users u where u.id = x.u for no key update) u
 ),
 eb as materialized (
   select coalesce(b.available = x.v, false) as same
@@ -244,19 +252,22 @@ ok as materialized (
     and coalesce((select bool_and(same) from ep), true)
     and not exists (
       select from w, jsonb_to_recordset(w.j -> 'ab') as x(u uuid, a text)
-      join balances b on b.user_id = x.u and b.asset = x.a
+      cross join lateral (select from balances b where b.user_id = x.u and b.asset = x.a limit 1) b
     )
     and not exists (
       select from w, jsonb_to_recordset(w.j -> 'ap') as x(u uuid, s text)
-      join positions p on p.user_id = x.u and p.symbol = x.s
+      cross join lateral (select from positions p where p.user_id = x.u and p.symbol = x.s limit 1) p
     )
     and not exists (
       select from w, jsonb_to_recordset(w.j -> 'c') as x(u uuid, c text)
-      join orders o on o.user_id = x.u and o.client_order_id = x.c
+      cross join lateral (select from orders o where o.user_id = x.u and o.client_order_id = x.c limit 1) o
     ) as ok
 ),
 ${writeCtes("(select ok from ok)")}
 select (select ok from ok)::text as ok, ${NOW_MICROS} as now`;
+
+/** The statements of a group commit, by the step that sends them (exported for the test of their plans). */
+export const BATCH_STATEMENTS = { users: USERS_SQL, lock: LOCK_SQL, write: WRITE_SQL, checked: CHECKED_SQL } as const;
 
 type Row = Record<string, string | null>;
 
@@ -303,7 +314,7 @@ function writesObject(writes: BatchWrites) {
       if (e.heldDelta !== undefined && e.heldDelta !== "0") throw new Error("a batch moves no held amounts");
       return { n, u: e.userId, a: e.asset, kind: e.kind, d: e.availableDelta, r: e.reference ?? null };
     }),
-    bu: writes.balances.filter((b) => b.exists).map((b) => ({ u: b.userId, a: b.asset, d: b.delta })),
+    bu: writes.balances.filter((b) => b.exists).map((b) => ({ u: b.userId, a: b.asset, v: b.available })),
     bi: writes.balances.filter((b) => !b.exists).map((b) => ({ u: b.userId, a: b.asset, d: b.delta })),
     pu: writes.positions.filter((p) => p.exists).map(positionJson),
     pi: writes.positions.filter((p) => !p.exists).map(positionJson),

@@ -245,6 +245,7 @@ function applyBatch(
         userId: b.userId,
         asset: b.asset,
         delta: b.available.minus(b.initial).toFixed(),
+        available: b.available.toFixed(),
         exists: b.exists,
       });
   for (const p of positions.values()) if (p.touched) writes.positions.push({ ...positionValues(p), exists: p.exists });
