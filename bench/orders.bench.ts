@@ -186,7 +186,7 @@ for (let run = 1; run <= RUNS; run++) {
   pg.hello.push(await runLoad({ url: hello.url, connections: 10, seconds: SECONDS }));
 }
 
-// p99 at half the measured rate (autocannon holds the overall rate).
+// p99 at half the measured rate, the requests evenly spaced (bench/lib/paced-load.mjs).
 const halfRate = new Map<string, { rate: number; runs: LoadResult[] }>();
 for (const clients of CLIENTS) {
   for (const [name, results, cookieList] of [
@@ -301,6 +301,11 @@ figures move by tens of percent between runs, ratios less.
 ${orderRows.join("\n")}
 
 ## Latency at half the measured rate (Postgres)
+
+The requests are sent evenly spaced at half the rate measured above, over the same number of
+connections, and each one's latency counts from when it was due (bench/lib/paced-load.mjs), so a
+stall is charged for the requests that queued behind it. autocannon's own rate limit is not used:
+it sends each connection's share of a second back to back at the start of the second.
 
 | account(s) | connections | offered orders/s | served/s | p50 ms | p99 ms (target) | non-2xx / errors |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |

@@ -3,10 +3,16 @@
 // list (one account, or many). Reads its plan from the JSON file named by argv[2]
 // and prints one JSON line of figures.
 //   { url, method?, body?, headers?, cookies?: string[], connections, seconds, overallRate? }
+// With overallRate the requests are sent evenly at that rate (./paced-load.mjs) instead.
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
+import { pacedLoad } from "./paced-load.mjs";
 
 const plan = JSON.parse(readFileSync(process.argv[2], "utf8"));
+if (plan.overallRate) {
+  console.log(JSON.stringify(await pacedLoad({ ...plan, rate: plan.overallRate })));
+  process.exit(0);
+}
 const cookies = plan.cookies ?? [];
 const headers = { ...(plan.headers ?? {}) };
 if (plan.body !== undefined) headers["content-type"] ??= "application/json";
@@ -15,7 +21,6 @@ const result = await autocannon({
   url: plan.url,
   connections: plan.connections,
   duration: plan.seconds,
-  overallRate: plan.overallRate,
   requests: [
     {
       method: plan.method ?? "GET",
