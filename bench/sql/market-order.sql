@@ -1,9 +1,9 @@
 -- Written by `npm run bench -- orders` from the statements the api sent for one request: POST /api/trades {"symbol":"BTC-USD","side":"buy","type":"market","quantity":"0.001"} (pgbench -D accounts=N picks the account at random).
 \set aid random(1, :accounts)
 begin;
-select u.id from users u
-where u.id in (select x.u from jsonb_to_recordset(((replace('{"us": [{"u": "00000000-0000-4000-8000-000000000002"}],"b": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000002","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb) -> 'us') as x(u uuid))
-order by u.id for no key update;
+select u.id
+from (select x.u from jsonb_to_recordset(((replace('{"us": [{"u": "00000000-0000-4000-8000-000000000002"}],"b": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000002","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb) -> 'us') as x(u uuid) order by x.u) x
+cross join lateral (select u.id from users u where u.id = x.u for no key update) u;
 with k as (select (replace('{"us": [{"u": "00000000-0000-4000-8000-000000000002"}],"b": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC"},{"u": "00000000-0000-4000-8000-000000000002","a": "USD"}],"p": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD"}],"c": []}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text)::text)::jsonb as j),
 bal as materialized (
   select b.user_id, b.asset, b.available
@@ -24,7 +24,7 @@ taken as (
   select o.user_id, o.client_order_id
   from (select x.u, x.c from k, jsonb_to_recordset(k.j -> 'c') as x(u uuid, c text)) x
   cross join lateral (
-    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c
+    select o.user_id, o.client_order_id from orders o where o.user_id = x.u and o.client_order_id = x.c limit 1
   ) o
 )
 select 'b' as k, user_id::text as u, asset as key, available::text as v1, null::text as v2, null::text as v3, null::text as v4 from bal
@@ -32,7 +32,7 @@ union all
 select 'p', user_id::text, symbol, quantity::text, cost::text, realized_pnl::text, fees_paid::text from pos
 union all
 select 't', user_id::text, client_order_id, null, null, null, null from taken;
-with w as (select (replace(replace(replace('{"o": [{"n": 0,"id": "a0e112e9-d8b8-468a-a6c1-0e2a663fac76","u": "00000000-0000-4000-8000-000000000002","c": null,"h": "HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60","s": "BTC-USD","side": "buy","type": "market","status": "filled","tif": "gtc","q": "0.001","fq": "0.001"}],"f": [{"n": 0,"id": "dfe4cc2d-68f5-4eb1-92d8-6ad316308f7a","o": "a0e112e9-d8b8-468a-a6c1-0e2a663fac76","u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","side": "buy","p": "63450.98","q": "0.001","fee": "0.07"}],"l": [{"n": 0,"u": "00000000-0000-4000-8000-000000000002","a": "BTC","kind": "fill","d": "0.001","r": "a0e112e9-d8b8-468a-a6c1-0e2a663fac76"},{"n": 1,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fill","d": "-63.46","r": "a0e112e9-d8b8-468a-a6c1-0e2a663fac76"},{"n": 2,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fee","d": "-0.07","r": "a0e112e9-d8b8-468a-a6c1-0e2a663fac76"}],"bu": [{"u": "00000000-0000-4000-8000-000000000002","a": "USD","d": "-63.53"}],"bi": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC","d": "0.001"}],"pu": [],"pi": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","q": "0.001","c": "63.46","r": "0","f": "0.07"}]}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text), 'a0e112e9-d8b8-468a-a6c1-0e2a663fac76', gen_random_uuid()::text), 'dfe4cc2d-68f5-4eb1-92d8-6ad316308f7a', gen_random_uuid()::text)::text)::jsonb as j),
+with w as (select (replace(replace(replace('{"o": [{"n": 0,"id": "ce95cf28-1d91-44e8-a4b7-239b8bc51d79","u": "00000000-0000-4000-8000-000000000002","c": null,"h": "HKm2f0lznOX6jrys8FSjGgP6oREEy_9ENFOLXKnTA60","s": "BTC-USD","side": "buy","type": "market","status": "filled","tif": "gtc","q": "0.001","fq": "0.001"}],"f": [{"n": 0,"id": "55dbe9f2-5e5c-4241-b048-ffae85f0c4c4","o": "ce95cf28-1d91-44e8-a4b7-239b8bc51d79","u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","side": "buy","p": "63219.12","q": "0.001","fee": "0.07"}],"l": [{"n": 0,"u": "00000000-0000-4000-8000-000000000002","a": "BTC","kind": "fill","d": "0.001","r": "ce95cf28-1d91-44e8-a4b7-239b8bc51d79"},{"n": 1,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fill","d": "-63.22","r": "ce95cf28-1d91-44e8-a4b7-239b8bc51d79"},{"n": 2,"u": "00000000-0000-4000-8000-000000000002","a": "USD","kind": "fee","d": "-0.07","r": "ce95cf28-1d91-44e8-a4b7-239b8bc51d79"}],"bu": [{"u": "00000000-0000-4000-8000-000000000002","a": "USD","v": "999999936.71"}],"bi": [{"u": "00000000-0000-4000-8000-000000000002","a": "BTC","d": "0.001"}],"pu": [],"pi": [{"u": "00000000-0000-4000-8000-000000000002","s": "BTC-USD","q": "0.001","c": "63.22","r": "0","f": "0.07"}]}', '00000000-0000-4000-8000-000000000002', (('00000000-0000-4000-8000-' || lpad(:aid::text, 12, '0'))::uuid)::text), 'ce95cf28-1d91-44e8-a4b7-239b8bc51d79', gen_random_uuid()::text), '55dbe9f2-5e5c-4241-b048-ffae85f0c4c4', gen_random_uuid()::text)::text)::jsonb as j),
 o as (
   insert into orders (id, user_id, client_order_id, request_hash, symbol, side, type, status, time_in_force,
     quantity, filled_quantity, created_at, updated_at)
@@ -59,9 +59,10 @@ l as (
   order by x.n
 ),
 bu as (
-  update balances t set available = t.available + x.d, updated_at = now()
-  from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, d numeric)
-  where t.user_id = x.u and t.asset = x.a and true
+  insert into balances (user_id, asset, available, held)
+  select x.u, x.a, x.v, 0 from w, jsonb_to_recordset(w.j -> 'bu') as x(u uuid, a text, v numeric)
+  where true
+  on conflict (user_id, asset) do update set available = excluded.available, updated_at = now()
 ),
 bi as (
   insert into balances (user_id, asset, available, held)
@@ -70,9 +71,12 @@ bi as (
   on conflict (user_id, asset) do update set available = balances.available + excluded.available, updated_at = now()
 ),
 pu as (
-  update positions t set quantity = x.q, cost = x.c, realized_pnl = x.r, fees_paid = x.f
+  insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
+  select x.u, x.s, x.q, x.c, x.r, x.f
   from w, jsonb_to_recordset(w.j -> 'pu') as x(u uuid, s text, q numeric, c numeric, r numeric, f numeric)
-  where t.user_id = x.u and t.symbol = x.s and true
+  where true
+  on conflict (user_id, symbol) do update set quantity = excluded.quantity, cost = excluded.cost,
+    realized_pnl = excluded.realized_pnl, fees_paid = excluded.fees_paid
 ),
 pi as (
   insert into positions (user_id, symbol, quantity, cost, realized_pnl, fees_paid)
