@@ -4,7 +4,7 @@ import { renderApiReference } from "@scalar/client-side-rendering";
 import scalar from "@scalar/fastify-api-reference";
 import { LOCAL_CHAIN_ID, SESSION_MAX_AGE_SECONDS } from "@tradeboard/contracts";
 import { DEFAULT_MARKETS, type MarketSpec } from "@tradeboard/core";
-import type { Database } from "@tradeboard/db";
+import { type Database, findUserById } from "@tradeboard/db";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { Redis } from "ioredis";
 import { useAlpaca } from "./alpaca/index.ts";
@@ -341,6 +341,17 @@ export async function buildServer(
     messageWindowMs: (config.REALTIME_MESSAGE_WINDOW_SECONDS ?? 10) * 1000,
     now: deps.now,
     ...deps.hubOptions,
+  });
+  // A user deleted in the database (by an operator, or through another instance) loses the private channel
+  // as soon as the database announces it, not when the socket's token runs out.
+  userChanges?.onChanged((userId) => {
+    if (!hub.hasUser(userId)) return;
+    findUserById(db, userId).then(
+      (user) => {
+        if (!user) hub.endUserSessions(userId);
+      },
+      (error: Error) => app.log.warn(`could not read a changed user again: ${error.message}`),
+    );
   });
   const rates = { feeRate: config.FEE_RATE ?? "0.001", slippageRate: config.SLIPPAGE_RATE ?? "0.0005" };
   const trading = new TradingService({

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
-import { type Database, insertUser } from "@tradeboard/db";
+import { type Database, insertUser, users } from "@tradeboard/db";
+import { eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RealtimeTokens } from "../src/auth/realtime-token.ts";
@@ -143,6 +144,31 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     // Bob's token cannot take over Alice's connection.
     aliceSocket.send({ type: "auth", token: bobToken });
     await expect(aliceSocket.next("error")).resolves.toMatchObject({ code: "forbidden" });
+  });
+
+  it("closes a deleted user's sockets at once, as it does an ended session's, and keeps the others'", async () => {
+    const signedInSocket = async (name: string) => {
+      const user = await insertUser(database.db, { email: `${name}-${driver}@example.com`, name, passwordHash: null });
+      const response = await app.inject({
+        method: "GET",
+        url: "/api/realtime/token",
+        headers: { cookie: await sessionCookie(database, { sub: user.id }) },
+      });
+      const socket = await connect(`?token=${encodeURIComponent((response.json() as { token: string }).token)}`);
+      socket.send({ type: "subscribe", channels: ["user"] });
+      await socket.next("subscribed", (m) => m.channel === "user");
+      return { user, socket };
+    };
+    const carol = await signedInSocket("carol");
+    const dave = await signedInSocket("dave");
+
+    // Deleted in the database itself (by an operator, or another api instance): the token has a minute to run.
+    await database.db.delete(users).where(eq(users.id, carol.user.id));
+    await expect(carol.socket.next("error")).resolves.toMatchObject({ code: "unauthorized", channel: "user" });
+    expect((await carol.socket.waitClosed(2_000)).code).toBe(4001);
+
+    app.hub.publishToUser(dave.user.id, { kind: "test", note: "still here" });
+    await expect(dave.socket.next("event")).resolves.toMatchObject({ data: { note: "still here" } });
   });
 
   it("refuses a wrong, altered or expired token", async () => {

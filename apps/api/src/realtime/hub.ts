@@ -204,6 +204,11 @@ export class RealtimeHub {
     for (const client of clients) if (client.channels.has(USER_CHANNEL)) this.send(client, `${key}#${seq}`, bytes);
   }
 
+  /** Whether any socket here holds this user's channel. */
+  hasUser(userId: string): boolean {
+    return this.userClients.has(userId);
+  }
+
   /**
    * A user's sessions ended (signed out, ended from Settings, password
    * changed): their sockets are told and closed, so the private channel stops
