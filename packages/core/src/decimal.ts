@@ -1,5 +1,5 @@
 import DecimalJs from "decimal.js";
-import { isDecimalString } from "./decimal-string.ts";
+import { isDecimalString, trimNumericText } from "./decimal-string.ts";
 
 /**
  * Exact decimal arithmetic for money. A private clone so that no other user of
@@ -24,5 +24,5 @@ export function toDecimalString(value: Decimal, places: number): string {
 
 /** Drops trailing zeros of a database NUMERIC string: "100000.000000000000000000" → "100000". */
 export function normalizeDecimalString(value: string): string {
-  return new Decimal(value).toFixed();
+  return trimNumericText(value) ?? new Decimal(value).toFixed();
 }

@@ -44,6 +44,26 @@ describe("decimal strings", () => {
   it("normalizes database NUMERIC output", () => {
     expect(normalizeDecimalString("100000.000000000000000000")).toBe("100000");
     expect(normalizeDecimalString("0.500000000000000000")).toBe("0.5");
+    expect(normalizeDecimalString("-0.000000000000000000")).toBe("0");
+    expect(normalizeDecimalString("-12.340")).toBe("-12.34");
+  });
+
+  it("normalizes any NUMERIC text exactly as decimal.js writes the same value", () => {
+    const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{0,${max}}$`));
+    const numericText = fc
+      .tuple(
+        fc.constantFrom("", "-"),
+        fc.stringMatching(/^0{0,3}$/),
+        fc.stringMatching(/^[0-9]{1,38}$/),
+        fc.option(digits(18)),
+      )
+      .map(([sign, zeros, int, frac]) => `${sign}${zeros}${int}${frac === null ? "" : `.${frac}`}`);
+    fc.assert(
+      fc.property(numericText, (text) => {
+        expect(normalizeDecimalString(text)).toBe(new Decimal(text).toFixed());
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("round-trips any cent amount exactly", () => {

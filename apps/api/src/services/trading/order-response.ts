@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OrderResponse, PlaceOrderBody } from "@tradeboard/contracts";
-import { Decimal } from "@tradeboard/core";
+import { Decimal, normalizeDecimalString } from "@tradeboard/core";
 import type { FillValues, OrderRow } from "@tradeboard/db";
 
 /** The fields that make two requests "the same order" for idempotency, in a fixed order. */
@@ -24,12 +24,24 @@ export function hashRequest(body: PlaceOrderBody): string {
   return createHash("sha256").update(canonical).digest("base64url");
 }
 
-const trim = (value: string | null) => (value === null ? null : new Decimal(value).toFixed());
+const trim = (value: string | null) => (value === null ? null : normalizeDecimalString(value));
+
+/** How much of the order filled, and at what average price (null before any fill). */
+function filledOf(own: readonly FillValues[]): { quantity: string; averagePrice: string | null } {
+  // Most orders have one fill or none: its own quantity and price, as text (a page holds dozens of orders).
+  if (own.length === 0) return { quantity: "0", averagePrice: null };
+  if (own.length === 1) {
+    const [fill] = own as [FillValues];
+    return { quantity: normalizeDecimalString(fill.quantity), averagePrice: normalizeDecimalString(fill.price) };
+  }
+  const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
+  const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
+  return { quantity: filled.toFixed(), averagePrice: filled.isZero() ? null : value.div(filled).toFixed() };
+}
 
 /** The order as the api shows it, with its fills (the order's own, oldest first). */
 export function toResponse(order: OrderRow, own: readonly FillValues[]): OrderResponse {
-  const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
-  const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
+  const filled = filledOf(own);
   return {
     id: order.id,
     clientOrderId: order.clientOrderId,
@@ -38,9 +50,9 @@ export function toResponse(order: OrderRow, own: readonly FillValues[]): OrderRe
     type: order.type,
     status: order.status,
     timeInForce: order.timeInForce,
-    quantity: new Decimal(order.quantity).toFixed(),
-    filledQuantity: filled.toFixed(),
-    averagePrice: filled.isZero() ? null : value.div(filled).toFixed(),
+    quantity: normalizeDecimalString(order.quantity),
+    filledQuantity: filled.quantity,
+    averagePrice: filled.averagePrice,
     limitPrice: trim(order.limitPrice),
     stopPrice: trim(order.stopPrice),
     reason: order.reason,
@@ -50,9 +62,9 @@ export function toResponse(order: OrderRow, own: readonly FillValues[]): OrderRe
     trailPrice: trim(order.trailPrice),
     parentOrderId: order.parentOrderId,
     fills: own.map((f) => ({
-      price: new Decimal(f.price).toFixed(),
-      quantity: new Decimal(f.quantity).toFixed(),
-      fee: new Decimal(f.fee).toFixed(),
+      price: normalizeDecimalString(f.price),
+      quantity: normalizeDecimalString(f.quantity),
+      fee: normalizeDecimalString(f.fee),
       time: f.createdAt.toISOString(),
     })),
     createdAt: order.createdAt.toISOString(),
