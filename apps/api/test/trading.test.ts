@@ -163,6 +163,38 @@ describe.each(testDrivers)("paper trading on %s", (driver) => {
     expect(conflict.json()).toMatchObject({ error: { code: "duplicate_client_order_id" } });
   });
 
+  it("lists orders by market, side, status and openness, alone and together, a page at a time", async () => {
+    const { cookie } = await trader("gil");
+    feed.trade("BTC-USD", "60000.00", { quantity: "1" });
+    feed.trade("ETH-USD", "3000.00", { quantity: "1" });
+    const place = async (body: object) =>
+      expect((await call(cookie, "POST", "/api/trades", body)).statusCode).toBe(201);
+    await place({ symbol: "BTC-USD", side: "buy", type: "market", quantity: "0.1" });
+    await place({ symbol: "BTC-USD", side: "sell", type: "market", quantity: "0.05" });
+    await place({ symbol: "ETH-USD", side: "buy", type: "market", quantity: "1" });
+    await place({ symbol: "ETH-USD", side: "buy", type: "limit", quantity: "1", limitPrice: "2000.00" });
+    const list = async (query: string) => {
+      const res = await call(cookie, "GET", `/api/trades${query}`);
+      expect(res.statusCode).toBe(200);
+      const body = res.json() as { total: number; orders: { symbol: string; side: string; status: string }[] };
+      return { total: body.total, orders: body.orders.map((o) => `${o.symbol} ${o.side} ${o.status}`) };
+    };
+    // Each shape of filter is asked twice, with different values, so a page never answers with another's.
+    expect(await list("")).toMatchObject({ total: 4 });
+    expect(await list("?symbol=BTC-USD")).toEqual({ total: 2, orders: ["BTC-USD sell filled", "BTC-USD buy filled"] });
+    expect(await list("?symbol=ETH-USD")).toEqual({ total: 2, orders: ["ETH-USD buy new", "ETH-USD buy filled"] });
+    expect(await list("?side=sell")).toEqual({ total: 1, orders: ["BTC-USD sell filled"] });
+    expect(await list("?side=buy&symbol=ETH-USD&open=false")).toEqual({ total: 1, orders: ["ETH-USD buy filled"] });
+    expect(await list("?side=buy&symbol=BTC-USD&open=false")).toEqual({ total: 1, orders: ["BTC-USD buy filled"] });
+    expect(await list("?open=true")).toEqual({ total: 1, orders: ["ETH-USD buy new"] });
+    expect(await list("?status=filled&limit=2")).toEqual({
+      total: 3,
+      orders: ["ETH-USD buy filled", "BTC-USD sell filled"],
+    });
+    expect(await list("?status=filled&limit=2&offset=2")).toEqual({ total: 3, orders: ["BTC-USD buy filled"] });
+    expect(await list("?status=new&offset=5")).toEqual({ total: 1, orders: [] });
+  });
+
   it("accepts 200 simultaneous orders only up to the balance", async () => {
     const { id, cookie } = await trader("fay");
     feed.trade("ETH-USD", "3000.00", { quantity: "1" });

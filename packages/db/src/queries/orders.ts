@@ -60,6 +60,62 @@ export interface OrderFilter {
 /** A fill as an order page carries it. */
 export type FillValues = Pick<FillRow, "price" | "quantity" | "fee" | "createdAt">;
 
+type PageRow = OrderRow & { fills: { price: string; quantity: string; fee: string; time: number }[]; total: number };
+type PageParams = { userId: string; symbol?: string; side?: string; status?: string; limit: number; offset: number };
+
+/**
+ * The page query for each shape of filter (which of symbol, side, status and open are given), built once
+ * per database and then only executed: a page is read far more often than its shape changes, and building
+ * the statement cost as much as Postgres spent running it.
+ */
+const pageQueries = new WeakMap<Db, Map<string, { execute(params: PageParams): Promise<PageRow[]> }>>();
+
+function pageQuery(db: Db, filter: OrderFilter) {
+  const shape = [
+    filter.symbol ? "symbol" : "",
+    filter.side ? "side" : "",
+    filter.status ? "status" : "",
+    filter.open === undefined ? "" : filter.open ? "open" : "closed",
+  ].join(",");
+  let byShape = pageQueries.get(db);
+  if (!byShape) {
+    byShape = new Map();
+    pageQueries.set(db, byShape);
+  }
+  let query = byShape.get(shape);
+  if (!query) {
+    const where = and(
+      eq(orders.userId, sql.placeholder("userId")),
+      filter.symbol ? eq(orders.symbol, sql.placeholder("symbol")) : undefined,
+      filter.side ? eq(orders.side, sql.placeholder("side")) : undefined,
+      filter.status ? eq(orders.status, sql.placeholder("status")) : undefined,
+      openFilter(filter.open),
+    );
+    // Amounts as text (JSON numbers would lose digits), times as epoch milliseconds. `orders.id` is
+    // spelled out: drizzle writes a one-table select's columns unqualified, which here would mean `f.id`.
+    const fillsOfOrder = sql<PageRow["fills"]>`coalesce((
+      select json_agg(json_build_object(
+        'price', f.price::text, 'quantity', f.quantity::text, 'fee', f.fee::text,
+        'time', floor(extract(epoch from f.created_at) * 1000)::float8
+      ) order by f.created_at)
+      from ${fills} f where f.order_id = orders.id), '[]'::json)`;
+    query = db
+      .select({
+        ...getTableColumns(orders),
+        fills: fillsOfOrder,
+        total: sql`(select count(*) from ${orders} where ${where})`.mapWith(Number),
+      })
+      .from(orders)
+      .where(where)
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(sql.placeholder("limit"))
+      .offset(sql.placeholder("offset"))
+      .prepare(`page_orders_${byShape.size}`) as unknown as { execute(params: PageParams): Promise<PageRow[]> };
+    byShape.set(shape, query);
+  }
+  return query;
+}
+
 /**
  * A page of a user's orders, newest first, each with its fills, and how many
  * orders match in all: one statement (the fills and the count are subqueries).
@@ -68,29 +124,19 @@ export async function pageOrders(
   db: Db,
   params: OrderFilter & { limit: number; offset: number },
 ): Promise<{ rows: (OrderRow & { fills: FillValues[] })[]; total: number }> {
-  const where = orderFilter(params);
-  // Amounts as text (JSON numbers would lose digits), times as epoch milliseconds. `orders.id` is
-  // spelled out: drizzle writes a one-table select's columns unqualified, which here would mean `f.id`.
-  const fillsOfOrder = sql<{ price: string; quantity: string; fee: string; time: number }[]>`coalesce((
-    select json_agg(json_build_object(
-      'price', f.price::text, 'quantity', f.quantity::text, 'fee', f.fee::text,
-      'time', floor(extract(epoch from f.created_at) * 1000)::float8
-    ) order by f.created_at)
-    from ${fills} f where f.order_id = orders.id), '[]'::json)`;
-  const rows = await db
-    .select({
-      ...getTableColumns(orders),
-      fills: fillsOfOrder,
-      total: sql`(select count(*) from ${orders} where ${where})`.mapWith(Number),
-    })
-    .from(orders)
-    .where(where)
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(params.limit)
-    .offset(params.offset);
+  const rows = await pageQuery(db, params).execute({
+    userId: params.userId,
+    symbol: params.symbol,
+    side: params.side,
+    status: params.status,
+    limit: params.limit,
+    offset: params.offset,
+  });
   const total =
     rows[0]?.total ??
-    (params.offset === 0 ? 0 : ((await db.select({ value: count() }).from(orders).where(where))[0]?.value ?? 0));
+    (params.offset === 0
+      ? 0
+      : ((await db.select({ value: count() }).from(orders).where(orderFilter(params)))[0]?.value ?? 0));
   return {
     rows: rows.map(({ fills: own, total: _, ...order }) => ({
       ...order,
@@ -100,17 +146,20 @@ export async function pageOrders(
   };
 }
 
+const openFilter = (open: boolean | undefined) =>
+  open === undefined
+    ? undefined
+    : open
+      ? inArray(orders.status, ["new", "partially_filled"])
+      : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]);
+
 function orderFilter(params: OrderFilter): SQL | undefined {
   const filters: (SQL | undefined)[] = [
     eq(orders.userId, params.userId),
     params.symbol ? eq(orders.symbol, params.symbol) : undefined,
     params.side ? eq(orders.side, params.side as OrderRow["side"]) : undefined,
     params.status ? eq(orders.status, params.status as OrderRow["status"]) : undefined,
-    params.open === undefined
-      ? undefined
-      : params.open
-        ? inArray(orders.status, ["new", "partially_filled"])
-        : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]),
+    openFilter(params.open),
   ];
   return and(...filters);
 }
