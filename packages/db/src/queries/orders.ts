@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { type FillRow, fills, type OrderRow, orders, positions } from "../schema.ts";
 
@@ -84,13 +84,7 @@ function pageQuery(db: Db, filter: OrderFilter) {
   }
   let query = byShape.get(shape);
   if (!query) {
-    const where = and(
-      eq(orders.userId, sql.placeholder("userId")),
-      filter.symbol ? eq(orders.symbol, sql.placeholder("symbol")) : undefined,
-      filter.side ? eq(orders.side, sql.placeholder("side")) : undefined,
-      filter.status ? eq(orders.status, sql.placeholder("status")) : undefined,
-      openFilter(filter.open),
-    );
+    const where = orderFilter(filter, (name) => sql.placeholder(name));
     // Amounts as text (JSON numbers would lose digits), times as epoch milliseconds. `orders.id` is
     // spelled out: drizzle writes a one-table select's columns unqualified, which here would mean `f.id`.
     const fillsOfOrder = sql<PageRow["fills"]>`coalesce((
@@ -146,22 +140,25 @@ export async function pageOrders(
   };
 }
 
-const openFilter = (open: boolean | undefined) =>
-  open === undefined
-    ? undefined
-    : open
-      ? inArray(orders.status, ["new", "partially_filled"])
-      : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]);
-
-function orderFilter(params: OrderFilter): SQL | undefined {
-  const filters: (SQL | undefined)[] = [
-    eq(orders.userId, params.userId),
-    params.symbol ? eq(orders.symbol, params.symbol) : undefined,
-    params.side ? eq(orders.side, params.side as OrderRow["side"]) : undefined,
-    params.status ? eq(orders.status, params.status as OrderRow["status"]) : undefined,
-    openFilter(params.open),
-  ];
-  return and(...filters);
+/**
+ * The filter's conditions, each compared with what `bind` gives for its field: the filter's own
+ * value, or a placeholder of that name in a statement built once for every filter of its shape.
+ */
+function orderFilter(
+  filter: OrderFilter,
+  bind: (field: "userId" | "symbol" | "side" | "status") => SQLWrapper = (field) => sql.param(filter[field]),
+): SQL | undefined {
+  return and(
+    eq(orders.userId, bind("userId")),
+    filter.symbol ? eq(orders.symbol, bind("symbol")) : undefined,
+    filter.side ? eq(orders.side, bind("side")) : undefined,
+    filter.status ? eq(orders.status, bind("status")) : undefined,
+    filter.open === undefined
+      ? undefined
+      : filter.open
+        ? inArray(orders.status, ["new", "partially_filled"])
+        : inArray(orders.status, ["filled", "canceled", "rejected", "expired"]),
+  );
 }
 
 export async function listOrders(
