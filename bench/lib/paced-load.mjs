@@ -29,16 +29,14 @@ export async function pacedLoad(plan) {
   const statusCodes = {};
   let non2xx = 0;
   let errors = 0;
-  let free = plan.connections;
   let due = 0;
-  const queue = [];
   let finished = 0;
   let resolveDone;
   const done = new Promise((resolve) => (resolveDone = resolve));
   const start = performance.now();
 
+  // The agent holds at most `connections` sockets and queues the requests beyond them, in order.
   const send = (dueAt) => {
-    free--;
     const headers = { ...baseHeaders };
     if (cookies.length > 0) headers.cookie = cookies[Math.floor(Math.random() * cookies.length)];
     const request = http.request(
@@ -68,9 +66,7 @@ export async function pacedLoad(plan) {
     request.end(body);
   };
   const settle = () => {
-    free++;
     finished++;
-    if (queue.length > 0) send(queue.shift());
     if (finished === total) resolveDone();
   };
   // setTimeout wakes about once a millisecond: each wake sends what has come due since the last.
@@ -79,8 +75,7 @@ export async function pacedLoad(plan) {
     while (due < total && due * intervalMs <= now) {
       const dueAt = start + due * intervalMs;
       due++;
-      if (free > 0) send(dueAt);
-      else queue.push(dueAt);
+      send(dueAt);
     }
     if (due < total) setTimeout(tick, 1);
   };
