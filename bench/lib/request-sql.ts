@@ -24,12 +24,25 @@ export interface PgbenchScriptOptions {
   comment: string;
 }
 
-/** Replaces `$n` outside quoted strings. */
+/**
+ * Replaces `$n` outside quoted strings. Inside them pgbench would read `:name` as a variable (a time
+ * format's 'HH24:MI:SS'): such a literal is written as a concatenation, parenthesized, that splits
+ * after each such colon, and Postgres folds it back into the one constant when it plans.
+ */
 function substitute(sql: string, replace: (index: number) => string): string {
   let out = "";
   let inString = false;
   for (let i = 0; i < sql.length; i++) {
     const ch = sql[i] ?? "";
+    if (ch === "'" && !inString) {
+      const end = sql.indexOf("'", i + 1);
+      const literal = sql.slice(i, end + 1);
+      if (end > i && /:[A-Za-z_]/.test(literal)) {
+        out += `(${literal.replace(/:(?=[A-Za-z_])/g, ":' || '")})`;
+        i = end;
+        continue;
+      }
+    }
     if (ch === "'") inString = !inString;
     if (!inString && ch === "$" && /\d/.test(sql[i + 1] ?? "")) {
       let j = i + 1;

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Decimal, isDecimalString, normalizeDecimalString, toDecimal, toDecimalString } from "../src/index.ts";
+import {
+  averageFillPrice,
+  Decimal,
+  isDecimalString,
+  normalizeDecimalString,
+  toDecimal,
+  toDecimalString,
+} from "../src/index.ts";
 
 describe("decimal strings", () => {
   it.each(["0", "1", "64123.50", "0.000000000000000001", "100000", "123456789012345678901234567890"])(
@@ -86,5 +93,47 @@ describe("decimal strings", () => {
         expect(forward.times(100).toFixed()).toBe(expected.toString());
       }),
     );
+  });
+});
+
+describe("averageFillPrice", () => {
+  const units = (text: string) => {
+    const [whole, decimals = ""] = text.split(".");
+    return BigInt(whole + decimals.padEnd(18, "0"));
+  };
+  const fromUnits = (value: bigint) => {
+    const digits = value.toString().padStart(19, "0");
+    const text = `${digits.slice(0, -18)}.${digits.slice(-18)}`.replace(/\.?0+$/, "");
+    return text === "" ? "0" : text;
+  };
+  const amount = fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }))
+    .map(([whole, part]) => fromUnits(whole * 10n ** 18n + part));
+
+  it("is the weighted average cut to 18 places, as integers in units of 10^-18 give it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ price: amount, quantity: amount.filter((q) => q !== "0") }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (fills) => {
+          const value = fills.reduce((sum, f) => sum + units(f.price) * units(f.quantity), 0n);
+          const filled = fills.reduce((sum, f) => sum + units(f.quantity), 0n);
+          expect(averageFillPrice(fills)).toBe(fromUnits(value / filled));
+        },
+      ),
+    );
+  });
+
+  it("is one fill's own price, and null before any fill", () => {
+    expect(averageFillPrice([{ price: "64123.50", quantity: "0.001" }])).toBe("64123.5");
+    expect(
+      averageFillPrice([
+        { price: "3000", quantity: "1" },
+        { price: "3001", quantity: "2" },
+      ]),
+    ).toBe("3000.666666666666666666");
+    expect(averageFillPrice([])).toBeNull();
   });
 });

@@ -64,8 +64,9 @@ export function tradesRoutes(app: FastifyInstance, deps: { trading: TradingServi
     return reply.code(created ? 201 : 200).send(order);
   });
 
-  r.get("/api/trades", { ...signedIn, schema: { querystring: listOrdersQuery } }, async (req) =>
-    deps.trading.listOrders(req.user, req.query),
+  // The database writes the page's JSON (packages/db/src/queries/orders.ts): sent as it comes.
+  r.get("/api/trades", { ...signedIn, schema: { querystring: listOrdersQuery } }, async (req, reply) =>
+    reply.type("application/json; charset=utf-8").send(await deps.trading.listOrdersJson(req.user, req.query)),
   );
 
   r.get("/api/trades/:id", { ...signedIn, schema: { params: orderParams } }, async (req) =>

@@ -1,5 +1,6 @@
 import type {
   ListOrdersQuery,
+  ListOrdersResponse,
   OrderResponse,
   PlaceOrderBody,
   PortfolioHistoryResponse,
@@ -34,7 +35,7 @@ import {
   listOrders,
   type NewOrder,
   type OrderRow,
-  pageOrders,
+  pageOrdersJson,
   postLedgerEntries,
   postLedgerEntry,
   retryingTransaction,
@@ -316,9 +317,13 @@ export class TradingService {
     return byParent;
   }
 
-  async listOrders(user: UserRow, query: ListOrdersQuery) {
-    const { rows, total } = await pageOrders(this.deps.db, { userId: user.id, ...query });
-    return { orders: rows.map((row) => toResponse(row, row.fills)), total };
+  /** A page of the user's orders as the JSON text of a ListOrdersResponse, written by the database. */
+  listOrdersJson(user: UserRow, query: ListOrdersQuery): Promise<string> {
+    return pageOrdersJson(this.deps.db, { userId: user.id, ...query });
+  }
+
+  async listOrders(user: UserRow, query: ListOrdersQuery): Promise<ListOrdersResponse> {
+    return JSON.parse(await this.listOrdersJson(user, query)) as ListOrdersResponse;
   }
 
   /**

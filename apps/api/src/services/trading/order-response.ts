@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OrderResponse, PlaceOrderBody } from "@tradeboard/contracts";
-import { Decimal, normalizeDecimalString } from "@tradeboard/core";
+import { averageFillPrice, Decimal, normalizeDecimalString } from "@tradeboard/core";
 import type { FillValues, OrderRow } from "@tradeboard/db";
 
 /** The fields that make two requests "the same order" for idempotency, in a fixed order. */
@@ -35,8 +35,7 @@ function filledOf(own: readonly FillValues[]): { quantity: string; averagePrice:
     return { quantity: normalizeDecimalString(fill.quantity), averagePrice: normalizeDecimalString(fill.price) };
   }
   const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
-  const value = own.reduce((sum, f) => sum.plus(new Decimal(f.price).times(f.quantity)), new Decimal(0));
-  return { quantity: filled.toFixed(), averagePrice: filled.isZero() ? null : value.div(filled).toFixed() };
+  return { quantity: filled.toFixed(), averagePrice: averageFillPrice(own) };
 }
 
 /** The order as the api shows it, with its fills (the order's own, oldest first). */
