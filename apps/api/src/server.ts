@@ -251,16 +251,14 @@ export async function buildServer(
     : null;
   if (broadcast) app.addHook("onClose", () => broadcast.close());
   const now = deps.now ?? Date.now;
-  // Changes to users reach every instance from the database itself (user-changes.ts), so rows are believed longer.
-  const userCacheMs = config.USER_CACHE_MS ?? 1_000;
-  const userChanges =
-    userCacheMs > 0
-      ? await UserChanges.start({ database, now: deps.now, log: (message) => app.log.warn(message) })
-      : undefined;
-  const users = new UserCache({ db, ttlMs: userCacheMs, changes: userChanges, now: deps.now });
+  // Changes to users reach every instance from the database itself (user-changes.ts): the cache believes
+  // its rows longer for them, and the WebSocket hub ends a deleted user's channel at once (below), which it
+  // needs with the cache off as well.
+  const userChanges = await UserChanges.start({ database, now: deps.now, log: (message) => app.log.warn(message) });
+  const users = new UserCache({ db, ttlMs: config.USER_CACHE_MS ?? 1_000, changes: userChanges, now: deps.now });
   app.addHook("onClose", async () => {
     users.close();
-    await userChanges?.close();
+    await userChanges.close();
   });
   useAuth(app, {
     users,
@@ -344,7 +342,7 @@ export async function buildServer(
   });
   // A user deleted in the database (by an operator, or through another instance) loses the private channel
   // as soon as the database announces it, not when the socket's token runs out.
-  userChanges?.onChanged((userId) => {
+  userChanges.onChanged((userId) => {
     if (!hub.hasUser(userId)) return;
     findUserById(db, userId).then(
       (user) => {

@@ -146,30 +146,8 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     await expect(aliceSocket.next("error")).resolves.toMatchObject({ code: "forbidden" });
   });
 
-  it("closes a deleted user's sockets at once, as it does an ended session's, and keeps the others'", async () => {
-    const signedInSocket = async (name: string) => {
-      const user = await insertUser(database.db, { email: `${name}-${driver}@example.com`, name, passwordHash: null });
-      const response = await app.inject({
-        method: "GET",
-        url: "/api/realtime/token",
-        headers: { cookie: await sessionCookie(database, { sub: user.id }) },
-      });
-      const socket = await connect(`?token=${encodeURIComponent((response.json() as { token: string }).token)}`);
-      socket.send({ type: "subscribe", channels: ["user"] });
-      await socket.next("subscribed", (m) => m.channel === "user");
-      return { user, socket };
-    };
-    const carol = await signedInSocket("carol");
-    const dave = await signedInSocket("dave");
-
-    // Deleted in the database itself (by an operator, or another api instance): the token has a minute to run.
-    await database.db.delete(users).where(eq(users.id, carol.user.id));
-    await expect(carol.socket.next("error")).resolves.toMatchObject({ code: "unauthorized", channel: "user" });
-    expect((await carol.socket.waitClosed(2_000)).code).toBe(4001);
-
-    app.hub.publishToUser(dave.user.id, { kind: "test", note: "still here" });
-    await expect(dave.socket.next("event")).resolves.toMatchObject({ data: { note: "still here" } });
-  });
+  it("closes a deleted user's sockets at once, as it does an ended session's, and keeps the others'", () =>
+    deletedUserLosesTheUserChannel({ database, app, connect, name: driver }));
 
   it("refuses a wrong, altered or expired token", async () => {
     const user = await insertUser(database.db, {
@@ -194,6 +172,72 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
     socket.send({ type: "auth", token: expired });
     await expect(socket.next("error")).resolves.toMatchObject({ code: "unauthorized" });
   });
+});
+
+/** Two signed-in sockets on the user channel; one user deleted in the database itself: only that one's closes, at once. */
+async function deletedUserLosesTheUserChannel(context: {
+  database: Database;
+  app: FastifyInstance;
+  connect(query: string): Promise<TestSocket>;
+  name: string;
+}): Promise<void> {
+  const { database, app, connect, name: suffix } = context;
+  const signedInSocket = async (name: string) => {
+    const user = await insertUser(database.db, { email: `${name}-${suffix}@example.com`, name, passwordHash: null });
+    const response = await app.inject({
+      method: "GET",
+      url: "/api/realtime/token",
+      headers: { cookie: await sessionCookie(database, { sub: user.id }) },
+    });
+    const socket = await connect(`?token=${encodeURIComponent((response.json() as { token: string }).token)}`);
+    socket.send({ type: "subscribe", channels: ["user"] });
+    await socket.next("subscribed", (m) => m.channel === "user");
+    return { user, socket };
+  };
+  const carol = await signedInSocket("carol");
+  const dave = await signedInSocket("dave");
+
+  // Deleted in the database itself (by an operator, or another api instance): the token has a minute to run.
+  await database.db.delete(users).where(eq(users.id, carol.user.id));
+  await expect(carol.socket.next("error")).resolves.toMatchObject({ code: "unauthorized", channel: "user" });
+  expect((await carol.socket.waitClosed(2_000)).code).toBe(4001);
+
+  app.hub.publishToUser(dave.user.id, { kind: "test", note: "still here" });
+  await expect(dave.socket.next("event")).resolves.toMatchObject({ data: { note: "still here" } });
+}
+
+// Without the user cache (every request reads its user) the sockets still learn of a deleted user from the database.
+describe.each(testDrivers)("the WebSocket hub on %s with USER_CACHE_MS=0", (driver) => {
+  let database: Database;
+  let app: FastifyInstance;
+  const open: TestSocket[] = [];
+  beforeAll(async () => {
+    database = await openTestDatabase(driver);
+    app = await buildServer(
+      { database, config: testConfig({ USER_CACHE_MS: 0 }), feed: new ManualFeed(), specs: DEFAULT_MARKETS },
+      { logger: false },
+    );
+    await app.listen({ port: 0, host: "127.0.0.1" });
+  });
+  afterAll(async () => {
+    for (const socket of open) socket.close();
+    await app?.close();
+    await database?.close();
+  });
+
+  it("closes a deleted user's sockets at once", () =>
+    deletedUserLosesTheUserChannel({
+      database,
+      app,
+      name: `${driver}-uncached`,
+      async connect(query) {
+        const port = (app.server.address() as AddressInfo).port;
+        const socket = await TestSocket.open(`ws://127.0.0.1:${port}/ws${query}`);
+        open.push(socket);
+        await socket.next("welcome");
+        return socket;
+      },
+    }));
 });
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
