@@ -60,6 +60,7 @@ export interface OrderFilter {
 /** What an order's response shows of each of its fills. */
 export type FillValues = Pick<FillRow, "price" | "quantity" | "fee" | "createdAt">;
 
+type PageRow = { order: string; total: number };
 type PageParams = { userId: string; symbol?: string; side?: string; status?: string; limit: number; offset: number };
 
 // Amounts are written as the api writes them (no trailing zeros), times as toISOString() writes a
@@ -97,7 +98,6 @@ const ORDER_JSON = `(select json_build_object(
  * built once per database and then only executed: a page is read far more often than its shape
  * changes, and building the statement cost as much as Postgres spent running it.
  */
-type PageRow = { order: string; total: number };
 const pageQueries = new WeakMap<Db, Map<string, { execute(params: PageParams): Promise<PageRow[]> }>>();
 
 function pageQuery(db: Db, filter: OrderFilter) {
