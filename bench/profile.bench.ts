@@ -14,8 +14,8 @@ import { accountId, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { MARKET_ORDER_BODY } from "./lib/capture.ts";
 import { profileProcess } from "./lib/inspector.ts";
 import { loadAverage, runLoad } from "./lib/measure.ts";
-import { createDatabase } from "./lib/postgres.ts";
-import { freePort, repoRoot, startApi } from "./lib/processes.ts";
+import { createDatabase, localPostmasterPid } from "./lib/postgres.ts";
+import { cpuSeconds, freePort, repoRoot, startApi, treeCpuSeconds } from "./lib/processes.ts";
 import { type Categories, profileTable, summarizeProfile } from "./lib/profile-summary.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -48,12 +48,6 @@ export const API_PARTS: Categories = [
   ["other packages", /node_modules\//],
 ];
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  // utime and stime, fields 14 and 15 of the whole line (11 and 12 after the name).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 const work = mkdtempSync(join(tmpdir(), "tradeboard-bench-profile-"));
 const database = await createDatabase(BASE_URL, `bench_profile_${process.pid}`);
 {
@@ -78,9 +72,12 @@ let api = await startApi({
   logFile: join(work, "api.log"),
 });
 await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: 3 });
-const before = cpuSeconds(api.pid);
+// Postgres's CPU too, when it runs here: every backend and its background processes (autovacuum, WAL writer).
+const postmaster = await localPostmasterPid(database.url);
+const before = { api: cpuSeconds(api.pid), postgres: postmaster ? treeCpuSeconds(postmaster) : 0 };
 const plain = await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: SECONDS });
-const cpu = cpuSeconds(api.pid) - before;
+const cpu = cpuSeconds(api.pid) - before.api;
+const postgresCpu = postmaster ? treeCpuSeconds(postmaster) - before.postgres : null;
 await api.stop();
 
 const inspectPort = await freePort();
@@ -111,7 +108,11 @@ orders for ${ACCOUNTS} accounts over ${CONNECTIONS} connections for ${SECONDS} s
 Load average ${loadAverage()} (two cores, shared with other people's test runs).
 
 Without the profiler: **${plain.requestsPerSecond.toFixed(0)} orders/s**, p50 ${plain.p50} ms, p99 ${plain.p99} ms; the api
-process used **${((cpu / SECONDS) * 100).toFixed(0)} % of one core** (${((cpu * 1e6) / plain.total).toFixed(0)} µs of CPU per order).
+process used **${((cpu / SECONDS) * 100).toFixed(0)} % of one core** (${((cpu * 1e6) / plain.total).toFixed(0)} µs of CPU per order)${
+  postgresCpu === null
+    ? "."
+    : `; Postgres, all its processes, **${((postgresCpu / SECONDS) * 100).toFixed(0)} %** (${((postgresCpu * 1e6) / plain.total).toFixed(0)} µs per order).`
+}
 
 Profiled through the inspector while the load ran (sampling every 0.5 ms, slower:
 ${profiled.requestsPerSecond.toFixed(0)} orders/s, ${summary.totalMs.toFixed(0)} ms of samples), each sample charged to the nearest frame of a known part; "(idle)" is

@@ -1,5 +1,6 @@
 /** Databases made for one bench run, and pgbench against them. */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import postgres from "postgres";
 
 export function databaseUrl(baseUrl: string, name: string): string {
@@ -81,4 +82,22 @@ export async function pgbench(
   const failed = /number of failed transactions: (\d+)/.exec(out);
   if (!tps) throw new Error(`no tps in pgbench output:\n${out}`);
   return { tps: Number(tps[1]), latencyMs: Number(latency?.[1] ?? Number.NaN), failed: Number(failed?.[1] ?? 0) };
+}
+
+/**
+ * The pid of the Postgres server behind `url` when it runs on this machine (the parent of a
+ * backend this opens), so that its CPU can be read from /proc; null when it runs elsewhere.
+ */
+export async function localPostmasterPid(url: string): Promise<number | null> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const stat = readFileSync(`/proc/${row?.pid}/stat`, "utf8");
+    const ppid = Number(stat.split(") ")[1]?.split(" ")[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : null;
+  } catch {
+    return null;
+  } finally {
+    await sql.end();
+  }
 }

@@ -4,7 +4,7 @@
  * lines going to a file), the web app (`next start`), and plain helpers to wait for them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -146,4 +146,35 @@ export async function startWeb(options: {
     throw error;
   }
   return { url, pid: child.pid ?? 0, stop: () => stopProcess(child) };
+}
+
+/** /proc/PID/stat's fields after the command name (field 3, the state, is [0]). */
+function statFields(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? null;
+  } catch {
+    return null; // gone
+  }
+}
+
+/** CPU seconds a process has used (user and system), with those of its children it has reaped when asked. */
+export function cpuSeconds(pid: number, options: { reapedChildren?: boolean } = {}): number {
+  const fields = statFields(pid) ?? [];
+  // utime, stime, cutime, cstime: fields 14 to 17 of the whole line (11 to 14 here).
+  const ticks = fields.slice(11, options.reapedChildren ? 15 : 13).reduce((sum, f) => sum + Number(f), 0);
+  return ticks / 100;
+}
+
+/**
+ * CPU seconds a process tree has used so far: the process, the children it has reaped, and the
+ * children alive now (a Postgres server: the postmaster, its ended backends, its running ones).
+ */
+export function treeCpuSeconds(pid: number): number {
+  let seconds = cpuSeconds(pid, { reapedChildren: true });
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields?.[1] === String(pid)) seconds += cpuSeconds(Number(entry));
+  }
+  return seconds;
 }
