@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_MARKETS } from "@tradeboard/core";
-import { type Database, insertFill } from "@tradeboard/db";
+import { type Database, insertFill, insertOrder } from "@tradeboard/db";
+import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ManualFeed } from "../src/market/feed.ts";
@@ -115,6 +116,63 @@ describe.each(testDrivers)("the order list on %s", (driver) => {
     });
     expect(orders.at(-1)).toMatchObject({ clientOrderId: "rene:one.fill-1", averagePrice: "60030", quantity: "0.001" });
     expect(orders.filter((o) => (o as { parentOrderId?: string }).parentOrderId)).toHaveLength(2);
+  });
+
+  it("writes any amounts, times and fills as the order itself shows them", async () => {
+    // NUMERIC(38, 18) amounts: up to 20 digits before the point, up to 18 after, trailing zeros and all.
+    const amount = fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 20n - 1n }), fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }), fc.nat(18))
+      .map(([whole, part, places]) =>
+        places === 0 ? `${whole}` : `${whole}.${part.toString().padStart(18, "0").slice(0, places)}`,
+      );
+    const positive = amount.filter((a) => /[1-9]/.test(a));
+    const optional = fc.option(positive, { nil: null });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          quantity: positive,
+          limitPrice: optional,
+          stopPrice: optional,
+          trailPercent: optional,
+          takeProfitPrice: optional,
+          fills: fc.array(fc.record({ price: positive, quantity: positive, fee: amount }), { maxLength: 3 }),
+          // Any millisecond from 1970 to 2100.
+          createdAt: fc.integer({ min: 0, max: 4_102_444_800_000 }).map((ms) => new Date(ms)),
+        }),
+        async (drawn) => {
+          const { id: userId, cookie } = await signedInUser(database, "ines");
+          const order = await insertOrder(database.db, {
+            userId,
+            requestHash: "property",
+            symbol: "BTC-USD",
+            side: "buy",
+            type: "limit",
+            status: "new",
+            timeInForce: "gtc",
+            quantity: drawn.quantity,
+            limitPrice: drawn.limitPrice,
+            stopPrice: drawn.stopPrice,
+            trailPercent: drawn.trailPercent,
+            takeProfitPrice: drawn.takeProfitPrice,
+            createdAt: drawn.createdAt,
+          });
+          if (!order) throw new Error("order not inserted");
+          for (const f of drawn.fills) {
+            await insertFill(database.db, {
+              id: randomUUID(),
+              orderId: order.id,
+              userId,
+              symbol: "BTC-USD",
+              side: "buy",
+              ...f,
+            });
+          }
+          const page = (await call(cookie, "GET", "/api/trades")).json() as { orders: unknown[]; total: number };
+          expect(page).toEqual({ orders: [(await call(cookie, "GET", `/api/trades/${order.id}`)).json()], total: 1 });
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it("counts every matching order on a page past the last, and an account without orders has an empty list", async () => {
