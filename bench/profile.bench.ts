@@ -6,7 +6,7 @@
  * api's CPU use is read from /proc. Run: `npm run bench -- profile` (writes
  * bench/results/orders-profile.md). Profiling slows the process; read shares, not rates.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
