@@ -236,7 +236,7 @@ export function alpacaTradingRoutes(scope: FastifyInstance, deps: AlpacaDeps): v
     const only = symbols?.size === 1 ? [...symbols][0] : undefined;
     const matches: OrderResponse[] = [];
     for (let offset = 0; offset < MAX_SCAN; offset += PAGE) {
-      const page = await trading.listOrders(user, {
+      const page = await trading.findOrders(user, {
         symbol: only,
         side: q.side,
         open: q.status === "open" ? true : undefined,
@@ -244,7 +244,7 @@ export function alpacaTradingRoutes(scope: FastifyInstance, deps: AlpacaDeps): v
         offset,
       });
       let older = false;
-      for (const order of page.orders) {
+      for (const order of page) {
         const time = Date.parse(order.createdAt);
         if (q.after !== undefined && time <= q.after) {
           older = true;
@@ -257,7 +257,7 @@ export function alpacaTradingRoutes(scope: FastifyInstance, deps: AlpacaDeps): v
         matches.push(order);
       }
       // Pages come newest first: past `after` there is nothing more to find.
-      if (older || page.orders.length < PAGE || (q.direction === "desc" && matches.length >= q.limit)) break;
+      if (older || page.length < PAGE || (q.direction === "desc" && matches.length >= q.limit)) break;
     }
     return q.direction === "desc" ? matches.slice(0, q.limit) : matches.reverse().slice(0, q.limit);
   }

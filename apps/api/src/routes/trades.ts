@@ -101,7 +101,7 @@ export function tradesRoutes(app: FastifyInstance, deps: { trading: TradingServi
   });
 
   r.get("/api/trades/export.csv", { ...signedIn, schema: { querystring: exportOrdersQuery } }, async (req, reply) => {
-    const { orders } = await deps.trading.listOrders(req.user, { ...req.query, limit: 100_000, offset: 0 });
+    const orders = await deps.trading.findOrders(req.user, { ...req.query, limit: 100_000, offset: 0 });
     reply
       .header("content-type", "text/csv; charset=utf-8")
       .header("content-disposition", 'attachment; filename="tradeboard-orders.csv"');

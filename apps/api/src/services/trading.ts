@@ -1,6 +1,5 @@
 import type {
   ListOrdersQuery,
-  ListOrdersResponse,
   OrderResponse,
   PlaceOrderBody,
   PortfolioHistoryResponse,
@@ -35,6 +34,7 @@ import {
   listOrders,
   type NewOrder,
   type OrderRow,
+  ordersJson,
   pageOrdersJson,
   postLedgerEntries,
   postLedgerEntry,
@@ -322,8 +322,9 @@ export class TradingService {
     return pageOrdersJson(this.deps.db, { userId: user.id, ...query });
   }
 
-  async listOrders(user: UserRow, query: ListOrdersQuery): Promise<ListOrdersResponse> {
-    return JSON.parse(await this.listOrdersJson(user, query)) as ListOrdersResponse;
+  /** The orders of that page alone, not counting all of the user's (the Alpaca adapter, the CSV export). */
+  async findOrders(user: UserRow, query: ListOrdersQuery): Promise<OrderResponse[]> {
+    return JSON.parse(await ordersJson(this.deps.db, { userId: user.id, ...query })) as OrderResponse[];
   }
 
   /**
