@@ -1,7 +1,7 @@
 /** Databases made for one bench run, and pgbench against them. */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import postgres from "postgres";
+import { parentPid } from "./processes.ts";
 
 export function databaseUrl(baseUrl: string, name: string): string {
   const url = new URL(baseUrl);
@@ -92,11 +92,8 @@ export async function localPostmasterPid(url: string): Promise<number | null> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    const stat = readFileSync(`/proc/${row?.pid}/stat`, "utf8");
-    const ppid = Number(stat.split(") ")[1]?.split(" ")[1]);
-    return Number.isInteger(ppid) && ppid > 1 ? ppid : null;
-  } catch {
-    return null;
+    const ppid = row ? parentPid(row.pid) : null;
+    return ppid !== null && ppid > 1 ? ppid : null;
   } finally {
     await sql.end();
   }

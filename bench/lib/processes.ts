@@ -157,6 +157,12 @@ function statFields(pid: number): string[] | null {
   }
 }
 
+/** The pid of a process's parent; null when the process is gone. */
+export function parentPid(pid: number): number | null {
+  const ppid = Number(statFields(pid)?.[1]);
+  return Number.isInteger(ppid) ? ppid : null;
+}
+
 /** CPU seconds a process has used (user and system), with those of its children it has reaped when asked. */
 export function cpuSeconds(pid: number, options: { reapedChildren?: boolean } = {}): number {
   const fields = statFields(pid) ?? [];
