@@ -98,6 +98,18 @@ describe("the /api split", () => {
     expect(tampered.json).toMatchObject({ error: { code: "unauthorized" } });
   });
 
+  /**
+   * How long the api's log is once it holds a line for every request made before this call: the api
+   * writes its lines in order but a few kilobytes at a time, so a request to it is made and its line
+   * awaited (before, lines of earlier tests' requests could still be on their way).
+   */
+  async function settledLogLength(): Promise<number> {
+    const marker = `marker-${Math.random().toString(36).slice(2)}`;
+    await fetch(`${system.apiUrl}/api/health?${marker}`);
+    await expect.poll(() => system.logs().includes(marker), { timeout: 10_000 }).toBe(true);
+    return system.logs().length;
+  }
+
   it.each([
     "/api/internal/auth/verify-password",
     "/api/internal",
@@ -119,7 +131,7 @@ describe("the /api split", () => {
     "/api/internal;/auth/verify-password",
     "/api/%5Cinternal/auth/verify-password",
   ])("refuses %s in the web app itself: 404 JSON, and the api never sees it", async (path) => {
-    const before = system.logs().length;
+    const before = await settledLogLength();
     let res = await rawRequest(system.webUrl, path, {
       method: "POST",
       headers: { "content-type": "application/json", origin: system.webUrl },
@@ -139,10 +151,7 @@ describe("the /api split", () => {
     expect(String(res.headers["content-type"])).toContain("application/json");
     expect(res.json).toMatchObject({ error: { code: "not_found", message: expect.any(String) } });
     // The api logs every request it answers; none of these reached it.
-    // A request to the api after them: once its line is in, any line for the requests above is too.
-    const marker = `marker-${Math.random().toString(36).slice(2)}`;
-    await fetch(`${system.apiUrl}/api/health?${marker}`);
-    await expect.poll(() => system.logs().includes(marker), { timeout: 10_000 }).toBe(true);
+    await settledLogLength();
     const apiLines = system
       .logs()
       .slice(before)
