@@ -32,17 +32,21 @@ export const AMOUNT_SCALE = 18;
 const SCALE_FACTOR = new Decimal(10).pow(AMOUNT_SCALE);
 
 /**
- * The quantity-weighted average price of fills, cut (not rounded) to AMOUNT_SCALE places, the
- * same digits the order list's statement computes with div(); null when nothing filled. The
- * integer quotient has at most 38 digits, inside the 60 of the precision, so the cut is exact.
+ * How much filled in all, and the quantity-weighted average price, cut (not rounded) to
+ * AMOUNT_SCALE places, the same digits the order list's statement computes with div(); null when
+ * nothing filled. The integer quotient has at most 38 digits, inside the 60 of the precision, so
+ * the cut is exact.
  */
-export function averageFillPrice(fills: readonly { price: string; quantity: string }[]): string | null {
+export function summarizeFills(fills: readonly { price: string; quantity: string }[]): {
+  quantity: string;
+  averagePrice: string | null;
+} {
   let filled = new Decimal(0);
   let value = new Decimal(0);
   for (const f of fills) {
     filled = filled.plus(f.quantity);
     value = value.plus(new Decimal(f.price).times(f.quantity));
   }
-  if (filled.isZero()) return null;
-  return value.times(SCALE_FACTOR).divToInt(filled).div(SCALE_FACTOR).toFixed();
+  const averagePrice = filled.isZero() ? null : value.times(SCALE_FACTOR).divToInt(filled).div(SCALE_FACTOR).toFixed();
+  return { quantity: filled.toFixed(), averagePrice };
 }

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  averageFillPrice,
   Decimal,
   isDecimalString,
   normalizeDecimalString,
+  summarizeFills,
   toDecimal,
   toDecimalString,
 } from "../src/index.ts";
@@ -96,7 +96,7 @@ describe("decimal strings", () => {
   });
 });
 
-describe("averageFillPrice", () => {
+describe("summarizeFills", () => {
   const units = (text: string) => {
     const [whole, decimals = ""] = text.split(".");
     return BigInt(whole + decimals.padEnd(18, "0"));
@@ -110,7 +110,7 @@ describe("averageFillPrice", () => {
     .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }))
     .map(([whole, part]) => fromUnits(whole * 10n ** 18n + part));
 
-  it("is the weighted average cut to 18 places, as integers in units of 10^-18 give it", () => {
+  it("is the sum of the quantities and the weighted average cut to 18 places, as integers in units of 10^-18 give them", () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ price: amount, quantity: amount.filter((q) => q !== "0") }), {
@@ -120,20 +120,26 @@ describe("averageFillPrice", () => {
         (fills) => {
           const value = fills.reduce((sum, f) => sum + units(f.price) * units(f.quantity), 0n);
           const filled = fills.reduce((sum, f) => sum + units(f.quantity), 0n);
-          expect(averageFillPrice(fills)).toBe(fromUnits(value / filled));
+          expect(summarizeFills(fills)).toEqual({
+            quantity: fromUnits(filled),
+            averagePrice: fromUnits(value / filled),
+          });
         },
       ),
     );
   });
 
   it("is one fill's own price, and null before any fill", () => {
-    expect(averageFillPrice([{ price: "64123.50", quantity: "0.001" }])).toBe("64123.5");
+    expect(summarizeFills([{ price: "64123.50", quantity: "0.001" }])).toEqual({
+      quantity: "0.001",
+      averagePrice: "64123.5",
+    });
     expect(
-      averageFillPrice([
+      summarizeFills([
         { price: "3000", quantity: "1" },
         { price: "3001", quantity: "2" },
       ]),
-    ).toBe("3000.666666666666666666");
-    expect(averageFillPrice([])).toBeNull();
+    ).toEqual({ quantity: "3", averagePrice: "3000.666666666666666666" });
+    expect(summarizeFills([])).toEqual({ quantity: "0", averagePrice: null });
   });
 });

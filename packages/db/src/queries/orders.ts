@@ -64,7 +64,7 @@ type PageRow = { order: string; total: number | null };
 type PageParams = { userId: string; symbol?: string; side?: string; status?: string; limit: number; offset: number };
 
 // Amounts are written as the api writes them (no trailing zeros), times as toISOString() writes a
-// Date (milliseconds cut, UTC), and the average price as averageFillPrice() in @tradeboard/core
+// Date (milliseconds cut, UTC), and the average price as summarizeFills() in @tradeboard/core
 // computes it: cut to 18 places, which div() (an integer quotient) does exactly.
 const amount = (column: string) => `trim_scale(${column})::text`;
 const isoTime = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OrderResponse, PlaceOrderBody } from "@tradeboard/contracts";
-import { averageFillPrice, Decimal, normalizeDecimalString } from "@tradeboard/core";
+import { normalizeDecimalString, summarizeFills } from "@tradeboard/core";
 import type { FillValues, OrderRow } from "@tradeboard/db";
 
 /** The fields that make two requests "the same order" for idempotency, in a fixed order. */
@@ -28,14 +28,13 @@ const trim = (value: string | null) => (value === null ? null : normalizeDecimal
 
 /** How much of the order filled, and at what average price (null before any fill). */
 function filledOf(own: readonly FillValues[]): { quantity: string; averagePrice: string | null } {
-  // Most orders have one fill or none: its own quantity and price, as text (a page holds dozens of orders).
+  // Most orders have one fill or none: its own quantity and price, as text (every placed order is answered here).
   if (own.length === 0) return { quantity: "0", averagePrice: null };
   if (own.length === 1) {
     const [fill] = own as [FillValues];
     return { quantity: normalizeDecimalString(fill.quantity), averagePrice: normalizeDecimalString(fill.price) };
   }
-  const filled = own.reduce((sum, f) => sum.plus(f.quantity), new Decimal(0));
-  return { quantity: filled.toFixed(), averagePrice: averageFillPrice(own) };
+  return summarizeFills(own);
 }
 
 /** The order as the api shows it, with its fills (the order's own, oldest first). */
