@@ -21,12 +21,7 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
   let wsUrl: string;
   const open: TestSocket[] = [];
 
-  async function connect(query = "", headers: Record<string, string> = {}) {
-    const socket = await TestSocket.open(`${wsUrl}${query}`, headers);
-    open.push(socket);
-    await socket.next("welcome");
-    return socket;
-  }
+  const connect = (query = "", headers: Record<string, string> = {}) => welcomed(`${wsUrl}${query}`, open, headers);
 
   beforeAll(async () => {
     database = await openTestDatabase(driver);
@@ -174,6 +169,14 @@ describe.each(testDrivers)("the WebSocket hub on %s", (driver) => {
   });
 });
 
+/** A socket opened on `url` and greeted, kept in `open` to be closed after the tests. */
+async function welcomed(url: string, open: TestSocket[], headers: Record<string, string> = {}): Promise<TestSocket> {
+  const socket = await TestSocket.open(url, headers);
+  open.push(socket);
+  await socket.next("welcome");
+  return socket;
+}
+
 /** Two signed-in sockets on the user channel; one user deleted in the database itself: only that one's closes, at once. */
 async function deletedUserLosesTheUserChannel(context: {
   database: Database;
@@ -230,13 +233,7 @@ describe.each(testDrivers)("the WebSocket hub on %s with USER_CACHE_MS=0", (driv
       database,
       app,
       name: `${driver}-uncached`,
-      async connect(query) {
-        const port = (app.server.address() as AddressInfo).port;
-        const socket = await TestSocket.open(`ws://127.0.0.1:${port}/ws${query}`);
-        open.push(socket);
-        await socket.next("welcome");
-        return socket;
-      },
+      connect: (query) => welcomed(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws${query}`, open),
     }));
 });
 
