@@ -19,9 +19,10 @@ import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
 import { accountId, accountIdSql, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { captureRequestSql, MARKET_ORDER_BODY } from "./lib/capture.ts";
+import { type CpuUse, measureCpu, processors } from "./lib/cpu-use.ts";
 import { startHello } from "./lib/hello.ts";
 import { type LoadPlan, type LoadResult, loadAverage, median, runLoad, spread } from "./lib/measure.ts";
-import { createDatabase, pgbench, pgbenchInit } from "./lib/postgres.ts";
+import { createDatabase, localPostmasterPid, pgbench, pgbenchInit } from "./lib/postgres.ts";
 import { freePort, type Running, repoRoot, startApi } from "./lib/processes.ts";
 import { toPgbenchScript } from "./lib/request-sql.ts";
 
@@ -133,6 +134,17 @@ await analyzeApiDatabase();
 log("warm-up");
 await orderCase(api.url, spreadCookies, 10, { seconds: 3 });
 
+const postmaster = await localPostmasterPid(apiDb.url);
+/** What each unit of work cost the machine, per case and client count: "tpcb|10", "hot|10", "spread|50", "hello|10". */
+const cpuPerUnit = new Map<string, { units: number; cpu: CpuUse }[]>();
+/** Runs one measured case and records its CPU use against the units of work it did. */
+async function costed<T>(key: string, work: () => Promise<T>, units: (result: T) => number): Promise<T> {
+  const { result, cpu } = await measureCpu({ api: api.pid, postmaster }, work);
+  cpuPerUnit.set(key, [...(cpuPerUnit.get(key) ?? []), { units: units(result), cpu }]);
+  return result;
+}
+const served = (r: LoadResult) => r.total;
+
 const pg = {
   tpcb: new Map<number, number[]>(),
   scriptHot: new Map<number, number[]>(),
@@ -148,7 +160,17 @@ const push = <T>(map: Map<number, T[]>, key: number, value: T) => map.set(key, [
 for (let run = 1; run <= RUNS; run++) {
   for (const clients of CLIENTS) {
     log(`run ${run}/${RUNS}, ${clients} clients: pgbench TPC-B`);
-    push(pg.tpcb, clients, (await pgbench(tpcb.url, { clients, seconds: SECONDS })).tps);
+    push(
+      pg.tpcb,
+      clients,
+      (
+        await costed(
+          `tpcb|${clients}`,
+          () => pgbench(tpcb.url, { clients, seconds: SECONDS }),
+          (r) => r.tps * SECONDS,
+        )
+      ).tps,
+    );
     log(`run ${run}/${RUNS}, ${clients} clients: pgbench market-order SQL, one account / ${ACCOUNTS}`);
     push(
       pg.scriptHot,
@@ -168,8 +190,12 @@ for (let run = 1; run <= RUNS; run++) {
       ).tps,
     );
     log(`run ${run}/${RUNS}, ${clients} connections: api market orders, one account / ${ACCOUNTS}`);
-    push(pg.apiHot, clients, await orderCase(api.url, hotCookie, clients));
-    push(pg.apiSpread, clients, await orderCase(api.url, spreadCookies, clients));
+    push(pg.apiHot, clients, await costed(`hot|${clients}`, () => orderCase(api.url, hotCookie, clients), served));
+    push(
+      pg.apiSpread,
+      clients,
+      await costed(`spread|${clients}`, () => orderCase(api.url, spreadCookies, clients), served),
+    );
   }
   log(`run ${run}/${RUNS}: order page, pgbench and api; hello-world`);
   // The order runs just wrote hundreds of thousands of orders, and the statistics from before them give the
@@ -189,7 +215,7 @@ for (let run = 1; run <= RUNS; run++) {
   pg.listApi.push(
     await runLoad({ url: `${api.url}/api/trades?limit=50`, cookies: historyCookie, connections: 10, seconds: SECONDS }),
   );
-  pg.hello.push(await runLoad({ url: hello.url, connections: 10, seconds: SECONDS }));
+  pg.hello.push(await costed("hello|10", () => runLoad({ url: hello.url, connections: 10, seconds: SECONDS }), served));
 }
 
 // p99 at half the measured rate, the requests evenly spaced (bench/lib/paced-load.mjs).
@@ -280,6 +306,41 @@ const liteRows = CLIENTS.flatMap((clients) =>
   }),
 );
 
+const micros = (seconds: number | null, units: number) => (seconds === null ? Number.NaN : (seconds * 1e6) / units);
+/** Medians over a case's runs: machine, api and Postgres CPU per unit of work (µs), and the machine's busy share. */
+function unitCost(key: string) {
+  const runs = cpuPerUnit.get(key) ?? [];
+  const per = (pick: (c: CpuUse) => number | null) => median(runs.map((r) => micros(pick(r.cpu), r.units)));
+  const machine = per((c) => c.machine);
+  const apiCpu = per((c) => c.api);
+  const postgresCpu = per((c) => c.postgres);
+  return { machine, api: apiCpu, postgres: postgresCpu, busy: median(runs.map((r) => r.cpu.busyShare)) };
+}
+const costRows: string[] = [];
+const ceilings: string[] = [];
+for (const clients of CLIENTS) {
+  const tpcbCost = unitCost(`tpcb|${clients}`);
+  const tpcbTps = median(pg.tpcb.get(clients) ?? []);
+  for (const [key, name] of [
+    [`tpcb|${clients}`, "pgbench TPC-B transaction"],
+    [`hot|${clients}`, "market order, one account"],
+    [`spread|${clients}`, `market order, ${ACCOUNTS} accounts`],
+  ] as const) {
+    const c = unitCost(key);
+    const rest = c.machine - c.api - c.postgres;
+    costRows.push(
+      `| ${name} | ${clients} | ${(c.busy * 100).toFixed(0)} % | ${c.machine.toFixed(0)} | ${c.postgres.toFixed(0)} | ${c.api.toFixed(0)} | ${rest.toFixed(0)} |`,
+    );
+    if (key.startsWith("tpcb")) continue;
+    // Were the machine's processors all busy with orders at this cost, this many would be served each second.
+    const ceiling = (processors * 1e6) / c.machine;
+    ceilings.push(
+      `| ${name} | ${clients} | ${tpcbCost.machine.toFixed(0)} | ${c.machine.toFixed(0)} | ${ceiling.toFixed(0)} | ${(ceiling / tpcbTps).toFixed(2)}× |`,
+    );
+  }
+}
+const helloCost = unitCost("hello|10");
+
 const report = `# orders.bench — ${startedAt.toISOString()}
 
 Medians of ${RUNS} runs of ${SECONDS} s each (range in brackets), every case interleaved with its
@@ -305,6 +366,27 @@ figures move by tens of percent between runs, ratios less.
 | account(s) | connections | api orders/s | pgbench TPC-B tps | api / TPC-B (target) | pgbench api-SQL tps | api / api-SQL | p50 ms | p99 ms | non-2xx / errors |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${orderRows.join("\n")}
+
+## What one order costs the machine, against one TPC-B transaction
+
+CPU time of the whole machine (${processors} processors; /proc/stat: every process and the kernel's network work)
+during each measured run, divided by the orders served or the transactions pgbench counted; medians of the runs.
+"Postgres" is the server's process tree, "api" the api process (idle during pgbench: its feed and heartbeats),
+"rest" everything else: the load generator or pgbench, and the kernel's loopback work for them.
+
+| work | clients | machine busy | machine µs per unit | Postgres µs | api µs | rest µs |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${costRows.join("\n")}
+
+For scale: one request to the bare \`node:http\` hello-world, load generator included, costs the machine
+${helloCost.machine.toFixed(0)} µs (${(helloCost.busy * 100).toFixed(0)} % busy).
+
+The most orders a second the machine could serve at these costs, were every processor busy with nothing
+else (a ceiling no closed loop of connections reaches), against TPC-B's measured rate:
+
+| orders | connections | TPC-B µs per transaction | order µs | orders/s with every processor busy | ceiling / TPC-B |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${ceilings.join("\n")}
 
 ## Latency at half the measured rate (Postgres)
 
