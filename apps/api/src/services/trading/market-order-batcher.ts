@@ -35,10 +35,20 @@ export interface BatcherOptions extends BatchOptions {
  * an idle api adds no wait; under load the batches grow by themselves to what
  * arrived during one commit. Each request is answered only after its batch
  * commits, so an answered order is durable.
+ *
+ * A batch takes no order of an account that a batch in flight holds: such an
+ * order could only wait in the database for that batch's row locks, and would
+ * split the account's orders into batches that each pay for a statement, a
+ * lock round and a commit. It waits here instead and goes, with the account's
+ * other waiting orders, in the first batch after that one. Batches in flight
+ * together therefore never share an account, and an account's orders still
+ * run in the order they arrived.
  */
 export class MarketOrderBatcher {
   private waiting: Waiting[] = [];
   private inFlight = 0;
+  /** The accounts of the batches in flight. */
+  private readonly busy = new Set<string>();
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
@@ -67,18 +77,38 @@ export class MarketOrderBatcher {
     });
   }
 
-  /** Starts batches while a slot is free; when every slot is busy, orders wait for the next free one. */
+  /**
+   * Starts batches while a slot is free and some waiting order's account is in
+   * no batch in flight; the other orders wait for the next free slot.
+   */
   private launch(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxBatch);
+      const batch = this.take();
+      if (batch.length === 0) return;
+      const accounts = new Set(batch.map((w) => w.request.order.userId));
+      for (const account of accounts) this.busy.add(account);
       this.inFlight++;
       this.run(batch)
         .catch((error: unknown) => this.options.log?.(`market order batch: ${(error as Error).message}`))
         .finally(() => {
+          for (const account of accounts) this.busy.delete(account);
           this.inFlight--;
           this.schedule();
         });
     }
+  }
+
+  /** The next batch: waiting orders in arrival order, up to `maxBatch`, but none of an account in flight. */
+  private take(): Waiting[] {
+    if (this.busy.size === 0) return this.waiting.splice(0, this.maxBatch);
+    const batch: Waiting[] = [];
+    const left: Waiting[] = [];
+    for (const w of this.waiting) {
+      if (batch.length < this.maxBatch && !this.busy.has(w.request.order.userId)) batch.push(w);
+      else left.push(w);
+    }
+    this.waiting = left;
+    return batch;
   }
 
   private async run(batch: Waiting[]): Promise<void> {
