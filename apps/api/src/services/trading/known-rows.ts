@@ -10,9 +10,9 @@ type Position = LockedRows["positions"][number];
  * other writer (a limit order's hold, a trigger's fill, a deposit, another
  * api instance) makes it wrong, and the database then refuses the checked
  * write and the batch runs locked, which corrects it. A batch records the
- * rows as they will be once it commits, before it is sent, so the batch
- * after it (on the other connection) is decided on top of it; if it fails,
- * its rows are forgotten. The oldest rows go beyond `limit`.
+ * rows as they will be once it commits, when it is decided (the batcher
+ * sends the next batch of an account only after this one has committed);
+ * if it fails, its rows are forgotten. The oldest rows go beyond `limit`.
  */
 export class KnownRows {
   /** null: the row does not exist. */

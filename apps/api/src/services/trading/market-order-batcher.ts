@@ -20,8 +20,8 @@ export interface BatcherOptions extends BatchOptions {
   /**
    * Batches in flight at once (default: `concurrentBatches`, 2 on Postgres, 1
    * on PGlite): while one commits the next is already being written, on
-   * another connection; batches of different accounts do not wait for each
-   * other, those of one account wait on its rows.
+   * another connection, for other accounts (an account's orders wait here
+   * while a batch of it is in flight).
    */
   maxInFlight?: number;
   log?(message: string): void;
