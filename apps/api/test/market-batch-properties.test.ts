@@ -1,9 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { cashFor, DEFAULT_MARKETS, Decimal, feeFor } from "@tradeboard/core";
+import { cashFor, Decimal, feeFor } from "@tradeboard/core";
 import {
   type Database,
   findOrderByClientId,
-  insertUser,
   listBalances,
   listPositions,
   postLedgerEntry,
@@ -18,12 +16,9 @@ import {
   type MarketOrderRequest,
 } from "../src/services/trading/market-batch.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { btcUsd, marketOrderRequest, openFundedAccount } from "./helpers/market-orders.ts";
 
-const spec = (() => {
-  const found = DEFAULT_MARKETS.find((m) => m.symbol === "BTC-USD");
-  if (!found) throw new Error("BTC-USD is not a default market");
-  return found;
-})();
+const spec = btcUsd;
 const FEE_RATE = "0.001";
 const START = "10000";
 const ACCOUNTS = 3;
@@ -36,32 +31,12 @@ function marketRequest(
   o: { side: "buy" | "sell"; lots: number; clientOrderId: string | null; requestHash: string },
   price: Decimal,
 ): MarketOrderRequest {
-  const quantity = new Decimal(UNIT).times(o.lots).toFixed();
-  return {
-    order: {
-      userId,
-      clientOrderId: o.clientOrderId,
-      requestHash: o.requestHash,
-      symbol: spec.symbol,
-      side: o.side,
-      type: "market",
-      timeInForce: "gtc",
-      status: "filled",
-      quantity,
-      filledQuantity: quantity,
-    },
-    spec,
-    side: o.side,
-    price,
-  };
+  const { lots, ...rest } = o;
+  return marketOrderRequest(userId, { ...rest, quantity: new Decimal(UNIT).times(lots).toFixed() }, price);
 }
 
 /** A new account holding START USD. */
-async function openAccount(database: Database, name: string): Promise<string> {
-  const user = await insertUser(database.db, { email: `batch-${randomUUID()}@example.com`, name, passwordHash: null });
-  await postLedgerEntry(database.db, { userId: user.id, asset: "USD", kind: "initial_deposit", availableDelta: START });
-  return user.id;
-}
+const openAccount = (database: Database, name: string) => openFundedAccount(database, name, START);
 
 /** The simple sequential model: each order alone, in arrival order, against each account's cash and coins. */
 type Account = { usd: Decimal; btc: Decimal };

@@ -1,52 +1,19 @@
-import { randomUUID } from "node:crypto";
-import { DEFAULT_MARKETS, Decimal } from "@tradeboard/core";
-import { type Database, insertUser, listBalances, postLedgerEntry, sumLedger } from "@tradeboard/db";
+import { Decimal } from "@tradeboard/core";
+import type { Database } from "@tradeboard/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MarketOrderOutcome, MarketOrderRequest } from "../src/services/trading/market-batch.ts";
+import type { MarketOrderOutcome } from "../src/services/trading/market-batch.ts";
 import { MarketOrderBatcher } from "../src/services/trading/market-order-batcher.ts";
 import { openTestDatabase, testDrivers } from "./helpers/database.ts";
+import { balancesOf, expectLedgerMatches } from "./helpers/ledger.ts";
+import { marketOrderRequest, openFundedAccount } from "./helpers/market-orders.ts";
 
-const spec = (() => {
-  const found = DEFAULT_MARKETS.find((m) => m.symbol === "BTC-USD");
-  if (!found) throw new Error("BTC-USD is not a default market");
-  return found;
-})();
-const PRICE = new Decimal("50000");
-
-function buy(userId: string, quantity: string): MarketOrderRequest {
-  return {
-    order: {
-      userId,
-      clientOrderId: null,
-      requestHash: "batcher-test",
-      symbol: spec.symbol,
-      side: "buy",
-      type: "market",
-      timeInForce: "gtc",
-      status: "filled",
-      quantity,
-      filledQuantity: quantity,
-    },
-    spec,
-    side: "buy",
-    price: PRICE,
-  };
-}
-
-async function openAccount(database: Database): Promise<string> {
-  const user = await insertUser(database.db, {
-    email: `batcher-${randomUUID()}@example.com`,
-    name: "Batcher",
-    passwordHash: null,
-  });
-  await postLedgerEntry(database.db, {
-    userId: user.id,
-    asset: "USD",
-    kind: "initial_deposit",
-    availableDelta: "10000",
-  });
-  return user.id;
-}
+const buy = (userId: string, quantity: string) =>
+  marketOrderRequest(
+    userId,
+    { side: "buy", quantity, clientOrderId: null, requestHash: "batcher-test" },
+    new Decimal("50000"),
+  );
+const openAccount = (database: Database) => openFundedAccount(database, "Batcher", "10000");
 
 /** A promise with its settling recorded, to see what has been answered at a given moment. */
 function watched<T>(promise: Promise<T>) {
@@ -113,12 +80,10 @@ describe.runIf(testDrivers.includes("postgres"))("market-order batches in flight
     expect(batches).toBe(3);
 
     // 0.06 BTC bought at 50,000 = 3,000 USD plus 0.1 % fee (3 USD): 10,000 - 3,003 = 6,997 USD left.
-    const balances = await listBalances(database.db, { userId: busy });
-    expect(balances.map((b) => [b.asset, b.available])).toEqual([
-      ["BTC", "0.060000000000000000"],
-      ["USD", "6997.000000000000000000"],
-    ]);
-    const sums = await sumLedger(database.db, { userId: busy });
-    expect(sums.map((s) => [s.asset, s.available])).toEqual(balances.map((b) => [b.asset, b.available]));
+    expect(await balancesOf(database.db, busy)).toEqual({
+      BTC: { available: "0.06", held: "0" },
+      USD: { available: "6997", held: "0" },
+    });
+    await expectLedgerMatches(database.db, busy);
   });
 });
