@@ -88,14 +88,13 @@ async function runBatches(database: Database, size: number, cpu: () => number): 
   return { cpuPerBatch: used / batches, cpuPerOrder: used / batches / size, wallPerBatch: wall / batches };
 }
 
-async function dropForeignKeys(url: string): Promise<number> {
+async function dropForeignKeys(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const keys = await sql<{ table: string; name: string }[]>`
       select conrelid::regclass::text as table, conname as name from pg_constraint
       where contype = 'f' and conrelid::regclass::text in ('orders', 'fills', 'ledger_entries')`;
     for (const key of keys) await sql.unsafe(`alter table ${key.table} drop constraint ${key.name}`);
-    return keys.length;
   } finally {
     await sql.end();
   }
@@ -111,9 +110,7 @@ async function postgresDatabase(name: string, withoutForeignKeys: boolean) {
   const [row] = (await database.db.execute("select pg_backend_pid() as pid" as never)) as unknown as {
     pid: number;
   }[];
-  const backend = Number(row?.pid);
-  const postmaster = await localPostmasterPid(created.url);
-  return { database, created, backend, postmaster };
+  return { database, created, backend: Number(row?.pid) };
 }
 
 // --- Postgres --------------------------------------------------------------------------------------
@@ -176,7 +173,6 @@ rmSync(work, { recursive: true, force: true });
 // --- report ------------------------------------------------------------------------------------------
 
 const tpcbCpu = median(tpcbRuns.map((r) => r.cpuPerTransaction));
-const f0 = (values: number[]) => spread(values);
 /** Fixed cost per batch and cost per order: the line through the smallest and the largest batch's medians. */
 function fixedAndPerOrder(perBatch: (size: number) => number) {
   const small = SIZES[0];
@@ -193,7 +189,7 @@ for (const variant of variants) {
     const perOrder = median(runs.map((f) => f.cpuPerOrder));
     const wall = median(runs.map((f) => f.wallPerBatch));
     pgRows.push(
-      `| ${variant.label} | ${size} | ${f0(runs.map((f) => f.cpuPerBatch))} | ${perOrder.toFixed(0)} | ${(perOrder / tpcbCpu).toFixed(2)}× | ${wall.toFixed(0)} | ${((size * 1e6) / wall).toFixed(0)} |`,
+      `| ${variant.label} | ${size} | ${spread(runs.map((f) => f.cpuPerBatch))} | ${perOrder.toFixed(0)} | ${(perOrder / tpcbCpu).toFixed(2)}× | ${wall.toFixed(0)} | ${((size * 1e6) / wall).toFixed(0)} |`,
     );
   }
   const { fixed, perOrder } = fixedAndPerOrder(perBatch);
@@ -204,7 +200,7 @@ for (const variant of variants) {
 const liteRows = SIZES.map((size) => {
   const runs = liteFigures.get(size) ?? [];
   const wall = median(runs.map((f) => f.wallPerBatch));
-  return `| ${size} | ${f0(runs.map((f) => f.cpuPerBatch))} | ${median(runs.map((f) => f.cpuPerOrder)).toFixed(0)} | ${wall.toFixed(0)} | ${((size * 1e6) / wall).toFixed(0)} |`;
+  return `| ${size} | ${spread(runs.map((f) => f.cpuPerBatch))} | ${median(runs.map((f) => f.cpuPerOrder)).toFixed(0)} | ${wall.toFixed(0)} | ${((size * 1e6) / wall).toFixed(0)} |`;
 });
 const lite = fixedAndPerOrder((size) => median((liteFigures.get(size) ?? []).map((f) => f.cpuPerBatch)));
 

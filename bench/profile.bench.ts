@@ -12,10 +12,11 @@ import { join } from "node:path";
 import { openDatabase } from "@tradeboard/db";
 import { accountId, seedAccounts, sessionCookie } from "./lib/accounts.ts";
 import { MARKET_ORDER_BODY } from "./lib/capture.ts";
+import { measureCpu } from "./lib/cpu-use.ts";
 import { profileProcess } from "./lib/inspector.ts";
 import { loadAverage, runLoad } from "./lib/measure.ts";
 import { createDatabase, localPostmasterPid } from "./lib/postgres.ts";
-import { cpuSeconds, freePort, repoRoot, startApi, treeCpuSeconds } from "./lib/processes.ts";
+import { freePort, repoRoot, startApi } from "./lib/processes.ts";
 import { type Categories, profileTable, summarizeProfile } from "./lib/profile-summary.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -74,10 +75,11 @@ let api = await startApi({
 await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: 3 });
 // Postgres's CPU too, when it runs here: every backend and its background processes (autovacuum, WAL writer).
 const postmaster = await localPostmasterPid(database.url);
-const before = { api: cpuSeconds(api.pid), postgres: postmaster ? treeCpuSeconds(postmaster) : 0 };
-const plain = await runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: SECONDS });
-const cpu = cpuSeconds(api.pid) - before.api;
-const postgresCpu = postmaster ? treeCpuSeconds(postmaster) - before.postgres : null;
+const { result: plain, cpu: used } = await measureCpu({ api: api.pid, postmaster }, () =>
+  runLoad({ ...plan, url: `${api.url}/api/trades`, seconds: SECONDS }),
+);
+const cpu = used.api ?? 0;
+const postgresCpu = used.postgres;
 await api.stop();
 
 const inspectPort = await freePort();
